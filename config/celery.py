@@ -1,0 +1,26 @@
+"""The Celery application.
+
+The beat schedule lives here, in code. Every entry carries ``expires`` so that a
+backlog built up while no worker ran is dropped instead of replayed: the sweeps
+read their work from the database, so the next tick catches up anyway.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("backpath")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+EVERY_MINUTE = 60.0
+
+app.conf.beat_schedule = {
+    "clinics-heartbeat": {
+        "task": "clinics.tasks.record_heartbeat",
+        "schedule": EVERY_MINUTE,
+        "options": {"expires": EVERY_MINUTE - 5},
+    },
+}

@@ -1,0 +1,65 @@
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import StaffFactory
+
+REQUIRE_SERVICES = os.environ.get("BACKPATH_REQUIRE_SERVICES") == "1"
+
+
+def _missing_service(what: str) -> None:
+    """Skip a service test on a laptop; fail it in CI, where the service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (BACKPATH_REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"{what} not configured")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        _missing_service("Redis (REDIS_URL)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        _missing_service(f"Redis at {url} ({exc})")
+    return url
+
+
+@pytest.fixture
+def postgres(db) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        _missing_service("PostgreSQL (DATABASE_URL)")
+
+
+@pytest.fixture
+def receptionist(db):  # type: ignore[no-untyped-def]
+    return StaffFactory(username="sofie.reception", role="reception")
+
+
+@pytest.fixture
+def physio(db):  # type: ignore[no-untyped-def]
+    return StaffFactory(username="an.physio", role="physiotherapist")
+
+
+@pytest.fixture
+def coordinator_bornem(db):  # type: ignore[no-untyped-def]
+    return StaffFactory(username="els.bornem", role="coordinator", campus_code="bornem")
+
+
+@pytest.fixture
+def coordinator_rumst(db):  # type: ignore[no-untyped-def]
+    return StaffFactory(username="pieter.rumst", role="coordinator", campus_code="rumst")
+
+
+@pytest.fixture
+def manager(db):  # type: ignore[no-untyped-def]
+    return StaffFactory(username="karin.manager", role="manager")
+
+
+@pytest.fixture
+def admin_user(db):  # type: ignore[no-untyped-def]
+    return StaffFactory(username="root.admin", role="admin", is_staff=True, is_superuser=True)

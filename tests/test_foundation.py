@@ -1,0 +1,163 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from clinics.models import Campus
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+ROLE_HOME = [
+    ("receptionist", "intake:reception_home"),
+    ("physio", "treatment:caseload"),
+    ("coordinator_bornem", "referrals:coordinator_home"),
+    ("manager", "clinics:manager_home"),
+    ("admin_user", "admin:index"),
+]
+
+
+@pytest.mark.parametrize(("persona", "home"), ROLE_HOME)
+def test_each_role_lands_on_its_own_home_page_after_login(client, request, persona, home):
+    user = request.getfixturevalue(persona)
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse(home)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "intake:reception_home",
+        "treatment:caseload",
+        "referrals:coordinator_home",
+        "clinics:manager_home",
+    ],
+)
+def test_anonymous_users_are_sent_to_login(client, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("persona", "url_name"),
+    [
+        ("receptionist", "treatment:caseload"),
+        ("physio", "intake:reception_home"),
+        ("coordinator_bornem", "clinics:manager_home"),
+        ("manager", "referrals:coordinator_home"),
+    ],
+)
+def test_a_wrong_role_gets_403(client, request, persona, url_name):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse(url_name)).status_code == 403
+
+
+def test_a_user_without_role_is_told_so(client, django_user_model):
+    user = django_user_model.objects.create_user("nobody", password=PASSWORD)
+    client.force_login(user)
+    response = client.get(reverse("home"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("no_role")
+    assert response.status_code == 403
+
+
+def test_the_campuses_and_their_catchments_are_created_by_migration():
+    bornem = Campus.objects.get(code="bornem")
+    rumst = Campus.objects.get(code="rumst")
+    assert (bornem.phone, rumst.phone) == ("03 890 59 23", "03 880 90 11")
+    assert set(bornem.catchment.values_list("postcode", flat=True)) == {
+        "2880",
+        "2870",
+        "2890",
+        "1840",
+        "9140",
+        "9255",
+    }
+    assert set(rumst.catchment.values_list("postcode", flat=True)) == {
+        "2840",
+        "2850",
+        "2845",
+        "2627",
+        "2620",
+        "2630",
+        "2550",
+        "2570",
+    }
+
+
+def test_the_coordinator_page_names_their_campus(client, coordinator_rumst):
+    client.force_login(coordinator_rumst)
+    response = client.get(reverse("referrals:coordinator_home"))
+    assert "Rumst" in response.content.decode()
+
+
+def test_seed_demo_is_idempotent_and_every_demo_login_works(client, django_user_model):
+    call_command("seed_demo", "--allow-without-debug")
+    count = django_user_model.objects.count()
+    call_command("seed_demo", "--allow-without-debug")
+    assert django_user_model.objects.count() == count
+    from clinics.demo import DEMO_PASSWORD, DEMO_USERS
+
+    for demo in DEMO_USERS:
+        assert client.login(username=demo.username, password=DEMO_PASSWORD), demo.username
+        assert client.get(reverse("home"), follow=True).status_code == 200
+        client.logout()
+
+
+def test_seed_demo_refuses_to_run_without_debug():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"), [("nl", "Inloggen"), ("fr", "Se connecter"), ("en", "Log in")]
+)
+def test_the_login_page_speaks_the_chosen_language(client, language, text):
+    client.cookies["django_language"] = language
+    response = client.get(reverse("login"))
+    assert text in response.content.decode()
+
+
+def test_static_files_are_served_locally(client):
+    response = client.get("/static/vendor/bootstrap/bootstrap.min.css")
+    assert response.status_code == 200
+
+
+def _production_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKPATH_", "DEBUG"))}
+    env.update({"DEBUG": "0", "ALLOWED_HOSTS": "backpath.example"}, **extra)
+    return env
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = _production_env(SECRET_KEY="x7" * 30 + "-production-like-secret-key-value")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
