@@ -1,0 +1,347 @@
+import unicodedata
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from intake import triage
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents stripped, spaces collapsed: 'Dé  Smet' -> 'de smet'.
+
+    Names are stored folded beside the typed form, so search and the duplicate
+    check are accent- and case-insensitive on any database with a plain index.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+class Language(models.TextChoices):
+    NL = "nl", _("Dutch")
+    FR = "fr", _("French")
+    EN = "en", _("English")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("female")
+    MALE = "M", _("male")
+    OTHER = "X", _("other / not stated")
+
+
+class Disposition(models.TextChoices):
+    EMERGENCY = triage.EMERGENCY, _("Emergency department now")
+    GP_URGENT = triage.GP_URGENT, _("GP today or tomorrow")
+    GP_SOON = triage.GP_SOON, _("GP this week")
+    PHYSIO = triage.PHYSIO, _("Physiotherapy pathway")
+
+
+class PatientQuerySet(models.QuerySet["Patient"]):
+    def search(self, query: str) -> "PatientQuerySet":
+        """Find patients by INSZ (11 digits), birth date (dd/mm/yyyy) or name prefix.
+
+        Each form uses an index: ``insz`` (unique), ``birth_date``, or ``name_key``
+        (a prefix match, which PostgreSQL serves from the ``_like`` index).
+        """
+        from intake.search import parse_query
+
+        parsed = parse_query(query)
+        if parsed.insz:
+            return self.filter(insz=parsed.insz)
+        qs = self
+        if parsed.birth_date:
+            qs = qs.filter(birth_date=parsed.birth_date)
+        if parsed.name:
+            qs = qs.filter(name_key__startswith=parsed.name)
+        if not (parsed.birth_date or parsed.name):
+            return self.none()
+        return qs
+
+    def near_duplicates(self, last_name: str, birth_date: date) -> "PatientQuerySet":
+        """Same last name (accent- and case-insensitive) and same birth date."""
+        return self.filter(last_name_key=fold(last_name), birth_date=birth_date)
+
+
+class Patient(models.Model):
+    insz = models.CharField(
+        _("national number (INSZ/NISS)"), max_length=11, unique=True, null=True, blank=True
+    )
+    no_insz_reason = models.CharField(
+        _("reason there is no national number"), max_length=200, blank=True
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    # Folded copies for search: "last first" and "last" (see ``fold``).
+    name_key = models.CharField(max_length=201, db_index=True, editable=False)
+    last_name_key = models.CharField(max_length=100, editable=False)
+    birth_date = models.DateField(_("birth date"), db_index=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.NL
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4)
+    gp_name = models.CharField(_("GP name"), max_length=120, blank=True)
+    gp_practice = models.CharField(_("GP practice"), max_length=200, blank=True)
+    email_consent = models.BooleanField(_("consents to e-mail follow-up"), default=False)
+    email_consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    campus_preference = models.ForeignKey(
+        "clinics.Campus",
+        verbose_name=_("preferred pain-clinic campus"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        indexes = [models.Index(fields=["last_name_key", "birth_date"], name="patient_dup_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(insz__isnull=False) | ~Q(no_insz_reason=""),
+                name="patient_insz_or_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(email_consent=False) | Q(email_consent_at__isnull=False),
+                name="patient_consent_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name} {self.first_name} ({self.birth_date:%d/%m/%Y})"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.last_name_key = fold(self.last_name)
+        self.name_key = f"{self.last_name_key} {fold(self.first_name)}"
+        if self.insz == "":
+            self.insz = None
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: date) -> int:
+        return age_on(self.birth_date, day)
+
+    @property
+    def can_receive_email(self) -> bool:
+        return bool(self.email) and self.email_consent
+
+
+class EpisodeState(models.TextChoices):
+    OPEN = "open", _("open, waiting for a physiotherapist")
+    IN_TREATMENT = "in_treatment", _("in treatment")
+    AWAITING_GP = "awaiting_gp", _("awaiting GP")
+    EMERGENCY = "emergency", _("sent to emergency department")
+    CLOSED = "closed", _("closed")
+
+
+STATE_FOR_DISPOSITION = {
+    Disposition.EMERGENCY: EpisodeState.EMERGENCY,
+    Disposition.GP_URGENT: EpisodeState.AWAITING_GP,
+    Disposition.GP_SOON: EpisodeState.AWAITING_GP,
+    Disposition.PHYSIO: EpisodeState.OPEN,
+}
+
+
+class EpisodeQuerySet(models.QuerySet["Episode"]):
+    def physio_queue(self) -> "EpisodeQuerySet":
+        """PHYSIO episodes no physiotherapist has taken yet, oldest first."""
+        return self.filter(state=EpisodeState.OPEN, physio__isnull=True).order_by(
+            "intake_date", "id"
+        )
+
+    def active(self) -> "EpisodeQuerySet":
+        return self.exclude(state=EpisodeState.CLOSED)
+
+
+class Episode(models.Model):
+    """One episode of back pain of one patient, from intake to discharge."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    intake_date = models.DateField(_("intake date"), db_index=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=EpisodeState.choices, default=EpisodeState.OPEN
+    )
+    physio = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("physiotherapist"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="episodes",
+    )
+    opened_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("episode")
+        verbose_name_plural = _("episodes")
+        indexes = [
+            models.Index(fields=["state", "physio", "intake_date"], name="episode_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} · {self.intake_date:%d/%m/%Y}"
+
+
+class IntakeSource(models.TextChoices):
+    DESK = "desk", _("at the desk")
+    SELF = "self", _("by the patient (link)")
+    KIOSK = "kiosk", _("by the patient (kiosk)")
+
+
+class IntakeAssessment(models.Model):
+    """The intake questionnaire of an episode with its scores and stored triage result.
+
+    ``answers`` is the exact triage input of clinical-rules.md section 1 (validated by
+    ``intake.triage.validate_answers``); the scores and the triage result are kept
+    with the rule version that produced them.
+    """
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="intake")
+    recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(
+        max_length=10, choices=IntakeSource.choices, default=IntakeSource.DESK
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answers = models.JSONField(_("intake answers"))
+    medication = models.CharField(_("medication"), max_length=300, blank=True)
+    pain_now = models.PositiveSmallIntegerField(
+        _("pain now (0-10)"), validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    start_back_items = models.JSONField(_("STarT Back answers"))
+    start_back_total = models.PositiveSmallIntegerField()
+    start_back_psychosocial = models.PositiveSmallIntegerField()
+    start_back_risk = models.CharField(max_length=10)
+    odi_sections = models.JSONField(_("Oswestry sections"))
+    odi_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    disposition = models.CharField(max_length=10, choices=Disposition.choices, db_index=True)
+    reasons = models.JSONField(default=list)
+    rule_version = models.CharField(max_length=20)
+
+    class Meta:
+        verbose_name = _("intake assessment")
+        verbose_name_plural = _("intake assessments")
+        indexes = [
+            models.Index(
+                fields=["recorded_at"],
+                condition=Q(reviewed_at__isnull=True),
+                name="intake_pending_review_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode} · {self.disposition}"
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.disposition != Disposition.PHYSIO
+
+    def reason_texts(self, language: str) -> list[str]:
+        return [triage.reason_text(code, language) for code in self.reasons]
+
+
+class AlertKind(models.TextChoices):
+    INTAKE = "intake", _("intake triage")
+    FOLLOW_UP = "follow_up", _("follow-up red flag")
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def open(self) -> "AlertQuerySet":
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class Alert(models.Model):
+    """An EMERGENCY or GP result that staff must see and acknowledge."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    disposition = models.CharField(max_length=10, choices=Disposition.choices)
+    reasons = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="alert_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_disposition_display()} · {self.episode}"
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.disposition == Disposition.EMERGENCY
+
+    def reason_texts(self, language: str) -> list[str]:
+        return [triage.reason_text(code, language) for code in self.reasons]
+
+
+class IntakeLink(models.Model):
+    """A signed, single-use link for a patient to fill the intake questionnaire.
+
+    Only a SHA-256 hash of the token is stored; the link itself carries no
+    personal data. It expires after ``LINK_DAYS`` and works once.
+    """
+
+    LINK_DAYS = 7
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="intake_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    kiosk = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("intake link")
+        verbose_name_plural = _("intake links")
+
+    def __str__(self) -> str:
+        return f"intake link #{self.pk}"
+
+    def is_usable(self, now: "timezone.datetime | None" = None) -> bool:
+        now = now or timezone.now()
+        return self.used_at is None and now < self.expires_at

@@ -1,0 +1,105 @@
+"""Pain-clinic campus choice (``clinical-rules.md`` section 5), first match wins:
+
+1. ``preference``: the campus the patient asked for (by code), if it accepts referrals;
+2. ``catchment``: an accepting campus whose catchment holds the patient's postcode
+   (should catchments overlap, the shortest expected wait then the name decides);
+3. ``shortest_wait``: the accepting campus with the shortest expected wait
+   (open referrals ÷ weekly capacity; a capacity of 0 is an endless wait), ties by name;
+4. ``none``: no campus accepts referrals → ``code`` is None (the "no campus available"
+   queue).
+
+The reason is a human-readable sentence that is stored on the referral.
+
+Pure module: no Django, stdlib only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+RULE_VERSION: Final = "2026.1"
+
+PREFERENCE: Final = "preference"
+CATCHMENT: Final = "catchment"
+SHORTEST_WAIT: Final = "shortest_wait"
+NONE: Final = "none"
+ROUTING_RULES: Final[tuple[str, ...]] = (PREFERENCE, CATCHMENT, SHORTEST_WAIT, NONE)
+
+
+@dataclass(frozen=True)
+class CampusLoad:
+    code: str
+    name: str
+    accepting: bool
+    catchment: Collection[str]
+    open_referrals: int
+    weekly_capacity: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.catchment, str):
+            raise ValueError(f"{self.name}: catchment must be a collection of postcodes")
+        if self.open_referrals < 0:
+            raise ValueError(f"{self.name}: open_referrals must be 0 or more")
+        if self.weekly_capacity < 0:
+            raise ValueError(f"{self.name}: weekly_capacity must be 0 or more")
+
+
+@dataclass(frozen=True)
+class CampusChoice:
+    code: str | None
+    reason: str
+    rule: str
+    rule_version: str = RULE_VERSION
+
+
+def expected_wait_weeks(load: CampusLoad) -> float | None:
+    """Open referrals ÷ weekly capacity; None when the capacity is 0 (no end in sight)."""
+    if load.weekly_capacity == 0:
+        return None
+    return load.open_referrals / load.weekly_capacity
+
+
+def _wait_order(load: CampusLoad) -> tuple[float, str]:
+    wait = expected_wait_weeks(load)
+    return (math.inf if wait is None else wait, load.name)
+
+
+def _describe_wait(load: CampusLoad) -> str:
+    wait = expected_wait_weeks(load)
+    return f"{load.name} no weekly capacity" if wait is None else f"{load.name} {wait:.1f} weeks"
+
+
+def choose_campus(
+    preference: str | None, postcode: str | None, campuses: Sequence[CampusLoad]
+) -> CampusChoice:
+    """Choose the campus for a pain-clinic referral (see the module docstring)."""
+    codes = [campus.code for campus in campuses]
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"campus codes must be unique, got {codes}")
+    accepting = sorted((campus for campus in campuses if campus.accepting), key=_wait_order)
+    if not accepting:
+        return CampusChoice(None, "no campus is accepting referrals", NONE)
+
+    preferred = next((campus for campus in accepting if campus.code == preference), None)
+    if preferred is not None:
+        return CampusChoice(preferred.code, f"patient prefers {preferred.name}", PREFERENCE)
+
+    postcode = (postcode or "").strip()
+    local = next(
+        (campus for campus in accepting if postcode and postcode in campus.catchment), None
+    )
+    if local is not None:
+        return CampusChoice(
+            local.code, f"postcode {postcode} is in the {local.name} catchment", CATCHMENT
+        )
+
+    shortest, *others = accepting
+    comparison = " vs " + ", ".join(map(_describe_wait, others)) if others else ""
+    return CampusChoice(
+        shortest.code,
+        f"shortest expected wait: {_describe_wait(shortest)}{comparison}",
+        SHORTEST_WAIT,
+    )
