@@ -1,0 +1,131 @@
+"""Intake workflows: register a patient, record an intake, links, alerts.
+
+Each service is one transaction: a validation error leaves nothing half-saved.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from intake import scores, triage
+from intake.models import (
+    STATE_FOR_DISPOSITION,
+    Alert,
+    AlertKind,
+    Disposition,
+    Episode,
+    IntakeAssessment,
+    IntakeLink,
+    IntakeSource,
+    Patient,
+)
+
+
+@transaction.atomic
+def register_patient(*, by: Any, **fields: Any) -> Patient:
+    """Create a patient from cleaned form data; dates the e-mail consent."""
+    patient = Patient(created_by=by, **fields)
+    if patient.email_consent and patient.email_consent_at is None:
+        patient.email_consent_at = timezone.now()
+    patient.full_clean()
+    patient.save()
+    return patient
+
+
+def build_answers(patient: Patient, intake_date: date, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The section-1 answers document: the questionnaire fields plus the patient's age."""
+    answers = {key: fields[key] for key in triage.INTAKE_FIELDS if key in fields and key != "age"}
+    answers["age"] = patient.age_on(intake_date)
+    return answers
+
+
+@transaction.atomic
+def record_intake(
+    patient: Patient,
+    *,
+    answers: Mapping[str, Any],
+    start_back_items: Sequence[Any],
+    odi_sections: Sequence[int | None],
+    medication: str = "",
+    by: Any = None,
+    source: str = IntakeSource.DESK,
+    intake_date: date | None = None,
+) -> IntakeAssessment:
+    """Open an episode with its intake, triage it, raise an alert when it is not PHYSIO.
+
+    ``answers`` is the section-1 answers object (see ``build_answers``). Invalid
+    answers raise ``triage.TriageInputError``/``ValueError`` before anything is saved.
+    """
+    now = timezone.now()
+    intake_date = intake_date or timezone.localdate(now)
+    result = triage.triage(answers)
+    clean = triage.validate_answers(answers)
+    start = scores.start_back(start_back_items)
+    odi = scores.oswestry(odi_sections)
+    disposition = Disposition(result.disposition)
+
+    episode = Episode.objects.create(
+        patient=patient, intake_date=intake_date, state=STATE_FOR_DISPOSITION[disposition]
+    )
+    assessment = IntakeAssessment.objects.create(
+        episode=episode,
+        recorded_at=now,
+        recorded_by=by,
+        source=source,
+        reviewed_at=now if source == IntakeSource.DESK else None,
+        reviewed_by=by if source == IntakeSource.DESK else None,
+        answers=dict(answers),
+        medication=medication,
+        pain_now=clean.pain_now,
+        start_back_items=list(start_back_items),
+        start_back_total=start.total,
+        start_back_psychosocial=start.psychosocial,
+        start_back_risk=start.risk,
+        odi_sections=list(odi_sections),
+        odi_percent=odi,
+        disposition=disposition,
+        reasons=list(result.reasons),
+        rule_version=result.rule_version,
+    )
+    if disposition != Disposition.PHYSIO:
+        raise_alert(episode, kind=AlertKind.INTAKE, disposition=disposition, reasons=result.reasons)
+    return assessment
+
+
+def raise_alert(episode: Episode, *, kind: str, disposition: str, reasons: Sequence[str]) -> Alert:
+    return Alert.objects.create(
+        episode=episode, kind=kind, disposition=disposition, reasons=list(reasons)
+    )
+
+
+@transaction.atomic
+def acknowledge_alert(alert_id: int, *, by: Any) -> bool:
+    """Mark an alert seen; False when someone else already did (a conditional update)."""
+    return bool(
+        Alert.objects.filter(pk=alert_id, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=by
+        )
+    )
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_intake_link(patient: Patient, *, by: Any, kiosk: bool = False) -> tuple[IntakeLink, str]:
+    """A single-use intake link; returns the row and the raw token (shown once, never stored)."""
+    token = secrets.token_urlsafe(32)
+    link = IntakeLink.objects.create(
+        patient=patient,
+        token_hash=hash_token(token),
+        created_by=by,
+        expires_at=timezone.now() + timedelta(days=IntakeLink.LINK_DAYS),
+        kiosk=kiosk,
+    )
+    return link, token
