@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from clinics.models import Campus, StaffProfile
 
@@ -31,3 +32,48 @@ class StaffFactory(factory.django.DjangoModelFactory):
         campus = Campus.objects.get(code=campus_code) if campus_code else None
         StaffProfile.objects.update_or_create(user=user, defaults={"campus": campus})
         return user
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    """A patient without INSZ (reason given) unless one is passed."""
+
+    class Meta:
+        model = "intake.Patient"
+
+    first_name = factory.Faker("first_name", locale="nl_BE")
+    last_name = factory.Faker("last_name", locale="nl_BE")
+    birth_date = factory.Faker("date_of_birth", minimum_age=20, maximum_age=80)
+    sex = "F"
+    language = "nl"
+    email = factory.Sequence(lambda n: f"patient{n}@example.org")
+    phone = "+32470123456"
+    postcode = "2880"
+    gp_name = "Dr. Vermeulen"
+    gp_practice = "Huisartsenpraktijk De Schelde"
+    email_consent = True
+    email_consent_at = factory.LazyFunction(timezone.now)
+    no_insz_reason = "test patient"
+
+
+def intake_answers(**overrides):  # type: ignore[no-untyped-def]
+    """A plain PHYSIO intake (section 1 answers), with overrides."""
+    answers = {"age": 40, "duration_days": 5, "pain_now": 5}
+    answers.update(overrides)
+    return answers
+
+
+def make_intake(patient=None, *, by=None, intake_date=None, start_back=None, odi=None, **answers):  # type: ignore[no-untyped-def]
+    """Record an intake through the real service; returns the IntakeAssessment."""
+    from intake.services import record_intake
+
+    patient = patient or PatientFactory()
+    day = intake_date or timezone.localdate()
+    answers.setdefault("age", patient.age_on(day))
+    return record_intake(
+        patient,
+        answers=intake_answers(**answers),
+        start_back_items=start_back or [0, 0, 1, 0, 0, 0, 0, 0, "slightly"],
+        odi_sections=odi or [2, 1, 2, 1, 2, 1, 1, 0, 1, 1],
+        by=by,
+        intake_date=day,
+    )
