@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("reception/", include("intake.urls")),
+    path("intake/", include("intake.public_urls")),
     path("physio/", include("treatment.urls")),
     path("coordinator/", include("referrals.urls")),
     path("manager/", include("clinics.urls")),

@@ -1,5 +1,5 @@
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -143,6 +143,12 @@ class Patient(models.Model):
         return age_on(self.birth_date, day)
 
     @property
+    def municipality(self) -> str:
+        from intake.postcodes import municipality_name
+
+        return municipality_name(self.postcode, self.language)
+
+    @property
     def can_receive_email(self) -> bool:
         return bool(self.email) and self.email_consent
 
@@ -212,6 +218,18 @@ class IntakeSource(models.TextChoices):
     KIOSK = "kiosk", _("by the patient (kiosk)")
 
 
+class IntakeAssessmentQuerySet(models.QuerySet["IntakeAssessment"]):
+    def pending_review(self) -> "IntakeAssessmentQuerySet":
+        """Intakes a patient filled in (link or kiosk) that reception has not checked yet."""
+        return self.filter(reviewed_at__isnull=True).order_by("recorded_at")
+
+    def recorded_on(self, day: date) -> "IntakeAssessmentQuerySet":
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        return self.filter(
+            recorded_at__gte=start, recorded_at__lt=start + timedelta(days=1)
+        ).order_by("-recorded_at")
+
+
 class IntakeAssessment(models.Model):
     """The intake questionnaire of an episode with its scores and stored triage result.
 
@@ -246,6 +264,8 @@ class IntakeAssessment(models.Model):
     disposition = models.CharField(max_length=10, choices=Disposition.choices, db_index=True)
     reasons = models.JSONField(default=list)
     rule_version = models.CharField(max_length=20)
+
+    objects = IntakeAssessmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("intake assessment")

@@ -6,7 +6,7 @@ Each service is one transaction: a validation error leaves nothing half-saved.
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +37,18 @@ def register_patient(*, by: Any, **fields: Any) -> Patient:
     return patient
 
 
+@transaction.atomic
+def update_patient(form: Any) -> Patient:
+    """Save an edited patient form; dates the e-mail consent when it is newly given."""
+    patient: Patient = form.save(commit=False)
+    if patient.email_consent and patient.email_consent_at is None:
+        patient.email_consent_at = timezone.now()
+    if not patient.email_consent:
+        patient.email_consent_at = None
+    patient.save()
+    return patient
+
+
 def build_answers(patient: Patient, intake_date: date, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The section-1 answers document: the questionnaire fields plus the patient's age."""
     answers = {key: fields[key] for key in triage.INTAKE_FIELDS if key in fields and key != "age"}
@@ -55,13 +67,15 @@ def record_intake(
     by: Any = None,
     source: str = IntakeSource.DESK,
     intake_date: date | None = None,
+    recorded_at: datetime | None = None,
 ) -> IntakeAssessment:
     """Open an episode with its intake, triage it, raise an alert when it is not PHYSIO.
 
     ``answers`` is the section-1 answers object (see ``build_answers``). Invalid
     answers raise ``triage.TriageInputError``/``ValueError`` before anything is saved.
+    ``recorded_at`` is for intakes typed in later (demo data, imports); default now.
     """
-    now = timezone.now()
+    now = recorded_at or timezone.now()
     intake_date = intake_date or timezone.localdate(now)
     result = triage.triage(answers)
     clean = triage.validate_answers(answers)
@@ -129,3 +143,42 @@ def create_intake_link(patient: Patient, *, by: Any, kiosk: bool = False) -> tup
         kiosk=kiosk,
     )
     return link, token
+
+
+def use_intake_link(link: IntakeLink) -> bool:
+    """Spend a link; False when it was already used or has expired (a conditional update)."""
+    now = timezone.now()
+    return bool(
+        IntakeLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(
+            used_at=now
+        )
+    )
+
+
+@transaction.atomic
+def review_intake(intake_id: int, *, by: Any) -> bool:
+    """Reception has checked a patient's own intake."""
+    return bool(
+        IntakeAssessment.objects.filter(pk=intake_id, reviewed_at__isnull=True).update(
+            reviewed_at=timezone.now(), reviewed_by=by
+        )
+    )
+
+
+@transaction.atomic
+def email_intake_link(link: IntakeLink, url: str) -> bool:
+    """Queue the intake-link e-mail in the patient's language; False without e-mail/consent."""
+    from followups.outbox import queue_email
+
+    patient = link.patient
+    if not patient.can_receive_email:
+        return False
+    queue_email(
+        to=patient.email,
+        language=patient.language,
+        template="intake_link",
+        context={"url": url, "first_name": patient.first_name, "days": IntakeLink.LINK_DAYS},
+        idempotency_key=f"intake-link:{link.pk}",
+        patient=patient,
+    )
+    return True

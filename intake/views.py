@@ -1,10 +1,273 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
-from clinics.models import Role
+from clinics.models import Clinic, Role
+from intake import services, triage
+from intake.forms import IntakeForm, PatientForm, SearchForm
+from intake.models import (
+    Alert,
+    Disposition,
+    IntakeAssessment,
+    IntakeLink,
+    IntakeSource,
+    Language,
+    Patient,
+)
+
+PAGE_SIZE = 25
+ALERTS_ON_HOME = 50
+
+
+def _page(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _slice(queryset, page: int) -> tuple[list, bool]:  # type: ignore[no-untyped-def]
+    """One page without COUNT(*): fetch one row more to know whether there is a next page."""
+    start = (page - 1) * PAGE_SIZE
+    rows = list(queryset[start : start + PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 @role_required(Role.RECEPTION)
 def reception_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "intake/reception_home.html")
+    today = timezone.localdate()
+    context = {
+        "search_form": SearchForm(),
+        "alerts": Alert.objects.open()
+        .select_related("episode__patient")
+        .order_by("created_at")[:ALERTS_ON_HOME],
+        "pending": IntakeAssessment.objects.pending_review().select_related("episode__patient"),
+        "todays_intakes": IntakeAssessment.objects.recorded_on(today).select_related(
+            "episode__patient", "recorded_by"
+        ),
+        "today": today,
+    }
+    return render(request, "intake/reception_home.html", context)
+
+
+@role_required(Role.RECEPTION)
+def patient_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    query = form.data.get("q", "").strip() if form.is_valid() else ""
+    page = _page(request)
+    patients, has_next = (
+        _slice(Patient.objects.search(query).order_by("name_key", "id"), page)
+        if query
+        else ([], False)
+    )
+    return render(
+        request,
+        "intake/patient_search.html",
+        {
+            "search_form": form,
+            "query": query,
+            "patients": patients,
+            "page": page,
+            "has_next": has_next,
+        },
+    )
+
+
+@role_required(Role.RECEPTION)
+def patient_new(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, initial={"language": Language.NL})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_new"}
+        patient = services.register_patient(by=request.user, **data)
+        messages.success(request, _("Patient registered."))
+        return redirect("intake:patient_detail", patient.pk)
+    return render(
+        request,
+        "intake/patient_form.html",
+        {
+            "form": form,
+            "duplicates": form.duplicates,
+            "near_duplicate": form.has_error(NON_FIELD_ERRORS, "near_duplicate"),
+            "creating": True,
+        },
+    )
+
+
+@role_required(Role.RECEPTION)
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        services.update_patient(form)
+        messages.success(request, _("Patient details saved."))
+        return redirect("intake:patient_detail", patient.pk)
+    return render(
+        request,
+        "intake/patient_form.html",
+        {"form": form, "duplicates": form.duplicates, "patient": patient},
+    )
+
+
+@role_required(Role.RECEPTION)
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient.objects.select_related("campus_preference"), pk=patient_id)
+    episodes = patient.episodes.select_related("intake", "physio").order_by("-intake_date", "-id")
+    return render(request, "intake/patient_detail.html", {"patient": patient, "episodes": episodes})
+
+
+@role_required(Role.RECEPTION)
+def intake_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assessment = _record(form, patient, by=request.user, source=IntakeSource.DESK)
+        return redirect("intake:intake_result", assessment.pk)
+    return render(request, "intake/intake_form.html", {"form": form, "patient": patient})
+
+
+def _record(form: IntakeForm, patient: Patient, *, by, source: str) -> IntakeAssessment:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    return services.record_intake(
+        patient,
+        answers=services.build_answers(patient, today, form.questionnaire_fields()),
+        start_back_items=form.start_back_items(),
+        odi_sections=form.odi_sections(),
+        medication=form.cleaned_data["medication"],
+        by=by,
+        source=source,
+        intake_date=today,
+    )
+
+
+@role_required(Role.RECEPTION)
+def intake_result(request: HttpRequest, intake_id: int) -> HttpResponse:
+    assessment = get_object_or_404(
+        IntakeAssessment.objects.select_related("episode__patient", "recorded_by"), pk=intake_id
+    )
+    language = translation.get_language() or "nl"
+    patient_language = assessment.episode.patient.language
+    return render(
+        request,
+        "intake/intake_result.html",
+        {
+            "assessment": assessment,
+            "patient": assessment.episode.patient,
+            "reasons": assessment.reason_texts(language[:2]),
+            "advice": _advice(assessment.disposition, language[:2]),
+            "patient_language": patient_language,
+        },
+    )
+
+
+@role_required(Role.RECEPTION)
+@require_POST
+def intake_review(request: HttpRequest, intake_id: int) -> HttpResponse:
+    if services.review_intake(intake_id, by=request.user):
+        messages.success(request, _("Intake checked."))
+    return redirect("intake:intake_result", intake_id)
+
+
+@role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
+@require_POST
+def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(Alert.objects.select_related("episode__patient"), pk=alert_id)
+    services.acknowledge_alert(alert.pk, by=request.user)
+    if request.headers.get("HX-Request"):
+        alert.refresh_from_db()
+        return render(request, "intake/_alert_row.html", {"alert": alert})
+    messages.success(request, _("Alert acknowledged."))
+    return redirect(request.POST.get("next") or reverse("intake:reception_home"))
+
+
+def _advice(disposition: str, language: str) -> dict[str, object]:
+    language = language if language in triage.LANGUAGES else "nl"
+    return {
+        "paragraphs": triage.ADVICE[disposition][language].split("\n"),
+        "signs_intro": triage.EMERGENCY_SIGNS_INTRO[language],
+        "signs": triage.EMERGENCY_SIGNS[language],
+        "language": language,
+    }
+
+
+@role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
+def advice_sheet(request: HttpRequest, disposition: str, language: str) -> HttpResponse:
+    if disposition not in Disposition.values or language not in triage.LANGUAGES:
+        raise Http404
+    with translation.override(language):
+        return render(
+            request,
+            "intake/advice_sheet.html",
+            {
+                "disposition": Disposition(disposition),
+                "advice": _advice(disposition, language),
+                "clinic": Clinic.objects.first(),
+            },
+        )
+
+
+@role_required(Role.RECEPTION)
+@require_POST
+def intake_link_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    kiosk = request.POST.get("kiosk") == "1"
+    link, token = services.create_intake_link(patient, by=request.user, kiosk=kiosk)
+    url = request.build_absolute_uri(reverse("intake_public:self_intake", args=[token]))
+    if kiosk:
+        return redirect(url)
+    emailed = services.email_intake_link(link, url)
+    return render(
+        request,
+        "intake/intake_link_created.html",
+        {"patient": patient, "link": link, "url": url, "emailed": emailed},
+    )
+
+
+# --- the patient's side: a signed, single-use link ------------------------------------
+
+
+def self_intake(request: HttpRequest, token: str) -> HttpResponse:
+    """The intake questionnaire for the patient who holds the link, in their language."""
+    link = (
+        IntakeLink.objects.select_related("patient")
+        .filter(token_hash=services.hash_token(token))
+        .first()
+    )
+    if link is None:
+        raise Http404
+    patient = link.patient
+    clinic = Clinic.objects.first()
+    translation.activate(patient.language)
+    request.LANGUAGE_CODE = patient.language
+    if not link.is_usable():
+        return render(
+            request, "intake/self_intake_closed.html", {"clinic": clinic, "link": link}, status=410
+        )
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = IntakeSource.KIOSK if link.kiosk else IntakeSource.SELF
+        with transaction.atomic():
+            if not services.use_intake_link(link):
+                return render(
+                    request, "intake/self_intake_closed.html", {"clinic": clinic}, status=410
+                )
+            assessment = _record(form, patient, by=None, source=source)
+        # Rendered, not redirected: the thank-you page has no URL of its own to revisit.
+        return render(
+            request,
+            "intake/self_intake_done.html",
+            {
+                "assessment": assessment,
+                "advice": _advice(assessment.disposition, patient.language),
+                "clinic": clinic,
+            },
+        )
+    return render(
+        request, "intake/self_intake.html", {"form": form, "patient": patient, "clinic": clinic}
+    )

@@ -161,3 +161,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_seed_demo_has_patients_with_every_disposition_and_adds_none_twice():
+    from intake.models import IntakeAssessment, Patient
+
+    call_command("seed_demo", "--allow-without-debug")
+    patients = Patient.objects.count()
+    call_command("seed_demo", "--allow-without-debug")
+    assert Patient.objects.count() == patients >= 40
+    dispositions = set(IntakeAssessment.objects.values_list("disposition", flat=True))
+    assert dispositions == {"EMERGENCY", "GP_URGENT", "GP_SOON", "PHYSIO"}

@@ -1,0 +1,399 @@
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.be import bis, nn
+
+from intake import scores
+from intake.models import Patient
+from intake.postcodes import is_valid_postcode
+
+YES_NO = ((True, _("yes")), (False, _("no")))
+
+INSZ_ERRORS = {
+    stdnum_errors.InvalidLength: _("A national number has 11 digits."),
+    stdnum_errors.InvalidFormat: _("A national number contains only digits."),
+    stdnum_errors.InvalidChecksum: _(
+        "The check digits (the last two) do not match: please check for a typing error."
+    ),
+    stdnum_errors.InvalidComponent: _("The first six digits are not a valid birth date."),
+}
+
+
+def validate_insz(value: str) -> str:
+    """Return the compact 11-digit INSZ, or raise ValidationError saying which check failed.
+
+    Both national register numbers and BIS numbers (for people not in the
+    national register) are accepted.
+    """
+    compact = nn.compact(value)
+    try:
+        return str(nn.validate(compact))
+    except stdnum_errors.ValidationError as nn_error:
+        try:
+            return str(bis.validate(compact))
+        except stdnum_errors.ValidationError:
+            pass
+        for error_type, message in INSZ_ERRORS.items():
+            if isinstance(nn_error, error_type):
+                raise forms.ValidationError(message, code="insz") from nn_error
+        raise forms.ValidationError(
+            _("This is not a valid national number."), code="insz"
+        ) from None
+
+
+def insz_birth_date(insz: str):  # type: ignore[no-untyped-def]
+    module = nn if nn.is_valid(insz) else bis
+    try:
+        return module.get_birth_date(insz)
+    except stdnum_errors.ValidationError:
+        return None
+
+
+class PatientForm(forms.ModelForm):
+    # Wider than the stored 11 digits: reception may type dots, dashes and spaces.
+    insz = forms.CharField(
+        label=_("national number (INSZ/NISS)"),
+        required=False,
+        max_length=20,
+        help_text=_("11 digits, dots and dashes allowed. Leave empty only with a reason below."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    confirm_new = forms.BooleanField(
+        label=_("This is a different person: register a new patient anyway"), required=False
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "insz",
+            "no_insz_reason",
+            "last_name",
+            "first_name",
+            "birth_date",
+            "sex",
+            "language",
+            "email",
+            "phone",
+            "postcode",
+            "gp_name",
+            "gp_practice",
+            "email_consent",
+            "campus_preference",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "postcode": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+        help_texts = {
+            "no_insz_reason": _("For example: foreign patient without a Belgian number."),
+            "email_consent": _(
+                "The patient agrees to receive the follow-up questionnaire by e-mail."
+            ),
+            "phone": _("Mobile number; a Belgian number may start with 04."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.duplicates: list[Patient] = []
+        self.fields["sex"].choices = self.fields["sex"].choices[1:]
+        self.fields["campus_preference"].empty_label = _("no preference")
+        if self.instance.pk:
+            del self.fields["confirm_new"]
+
+    def clean_insz(self) -> str | None:
+        value = self.cleaned_data.get("insz") or ""
+        if not value.strip():
+            return None
+        insz = validate_insz(value)
+        existing = Patient.objects.filter(insz=insz).exclude(pk=self.instance.pk).first()
+        if existing is not None:
+            self.duplicates = [existing]
+            raise forms.ValidationError(
+                _("A patient with this national number is already registered."), code="unique"
+            )
+        return insz
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "").strip()
+        if not value:
+            return ""
+        try:
+            number = phonenumbers.parse(value, "BE")
+        except phonenumbers.NumberParseException:
+            raise forms.ValidationError(_("This is not a phone number.")) from None
+        if not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(_("This phone number is not valid."))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data.get("postcode", "").strip()
+        if not is_valid_postcode(value):
+            raise forms.ValidationError(_("This is not a Belgian postcode."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        insz = data.get("insz")
+        birth_date = data.get("birth_date")
+        if not insz and "insz" not in self.errors and not data.get("no_insz_reason", "").strip():
+            self.add_error(
+                "no_insz_reason", _("Give the national number, or say why there is none.")
+            )
+        if insz and birth_date:
+            expected = insz_birth_date(insz)
+            if expected is not None and expected != birth_date:
+                self.add_error(
+                    "birth_date",
+                    _("The birth date does not match the national number (%(date)s).")
+                    % {"date": expected.strftime("%d/%m/%Y")},
+                )
+        if data.get("email_consent") and not data.get("email"):
+            self.add_error("email", _("An e-mail address is needed for e-mail follow-up."))
+        if (
+            not self.instance.pk
+            and not self.errors
+            and data.get("last_name")
+            and birth_date
+            and not data.get("confirm_new")
+        ):
+            self.duplicates = list(
+                Patient.objects.near_duplicates(data["last_name"], birth_date)[:5]
+            )
+            if self.duplicates:
+                raise forms.ValidationError(
+                    _(
+                        "A patient with the same last name and birth date already exists. "
+                        "Open the existing record, or confirm this is a different person."
+                    ),
+                    code="near_duplicate",
+                )
+        return data
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Find a patient"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("National number, name, or birth date (dd/mm/yyyy)"),
+                "autofocus": True,
+                "type": "search",
+            }
+        ),
+    )
+
+
+def _yes_no(label: str) -> forms.TypedChoiceField:
+    """A required yes/no question: no default, so a skipped red flag is an error, not a 'no'."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value in (True, "True"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Answer yes or no.")},
+    )
+
+
+RED_FLAG_LABELS = {
+    "leg_weakness": _(
+        "Loss of strength in a leg: the foot cannot lift, cannot stand on heels or toes, "
+        "or the knee gives way"
+    ),
+    "saddle_numbness": _("Numbness of the buttocks, anus or genitals"),
+    "bladder_bowel": _("New trouble passing urine or stool, or incontinence"),
+    "erectile_dysfunction": _("New erectile dysfunction"),
+    "trauma": _("The pain started after an accident or a fall"),
+    "fever": _("Fever and/or chills"),
+    "weight_loss": _("Unexplained weight loss"),
+    "cancer_history": _("Has ever had cancer"),
+    "night_pain": _("Severe pain at night, not eased by rest"),
+    "unwell": _("Generally unwell, malaise"),
+    "immunosuppressed": _("Immunosuppression or intravenous drug use"),
+    "osteoporosis_or_steroids": _("Osteoporosis or long-term corticosteroids"),
+}
+
+START_BACK_LABELS = {
+    "leg_pain": _("My back pain has spread down my leg(s) at some time in the last 2 weeks."),
+    "shoulder_neck_pain": _(
+        "I have had pain in the shoulder or neck at some time in the last 2 weeks."
+    ),
+    "walked_short_distances": _("I have only walked short distances because of my back pain."),
+    "dressed_slowly": _(
+        "In the last 2 weeks, I have dressed more slowly than usual because of back pain."
+    ),
+    "not_safe_to_be_active": _(
+        "It's not really safe for a person with a condition like mine to be physically active."
+    ),
+    "worrying_thoughts": _("Worrying thoughts have been going through my mind a lot of the time."),
+    "pain_terrible": _(
+        "I feel that my back pain is terrible and it's never going to get any better."
+    ),
+    "not_enjoyed_things": _("In general I have not enjoyed all the things I used to enjoy."),
+}
+AGREE = (("1", _("agree")), ("0", _("disagree")))
+BOTHERSOMENESS_LABELS = {
+    "not_at_all": _("not at all"),
+    "slightly": _("slightly"),
+    "moderately": _("moderately"),
+    "very_much": _("very much"),
+    "extremely": _("extremely"),
+}
+
+ODI_LABELS = {
+    "pain_intensity": _("Pain intensity"),
+    "personal_care": _("Personal care (washing, dressing)"),
+    "lifting": _("Lifting"),
+    "walking": _("Walking"),
+    "sitting": _("Sitting"),
+    "standing": _("Standing"),
+    "sleeping": _("Sleeping"),
+    "sex_life": _("Sex life (if applicable)"),
+    "social_life": _("Social life"),
+    "travelling": _("Travelling"),
+}
+ODI_CHOICES = (
+    ("0", _("0 · no problem")),
+    ("1", "1"),
+    ("2", "2"),
+    ("3", "3"),
+    ("4", "4"),
+    ("5", _("5 · impossible / worst")),
+)
+
+# The steps of the intake form, in order: (title, field names).
+STEP_COMPLAINT = (
+    "duration_days",
+    "pain_now",
+    "seen_by_doctor",
+    "radiation",
+    "leg_numbness",
+    "painkiller_days",
+    "medication",
+)
+STEP_RED_FLAGS = tuple(RED_FLAG_LABELS)
+STEP_START_BACK = (*START_BACK_LABELS, "bothersomeness")
+STEP_ODI = tuple(f"odi_{section}" for section in scores.ODI_SECTIONS)
+
+
+class IntakeForm(forms.Form):
+    """The intake questionnaire: the section-1 answers (age comes from the patient),
+    STarT Back and Oswestry. One form, shown as steps; every answer is kept on error."""
+
+    # The server validates every step; browser "required" checks would block a
+    # submit on a hidden step.
+    use_required_attribute = False
+
+    duration_days = forms.IntegerField(
+        label=_("How many days ago did this episode of back pain start?"),
+        min_value=0,
+        max_value=36500,
+    )
+    pain_now = forms.TypedChoiceField(
+        label=_("Pain now, from 0 (no pain) to 10 (worst imaginable)"),
+        choices=[(str(n), str(n)) for n in range(11)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    seen_by_doctor = _yes_no(_("Has a doctor already assessed this episode?"))
+    radiation = forms.ChoiceField(
+        label=_("How far does the pain spread?"),
+        choices=(
+            ("none", _("not into the leg")),
+            ("buttock_thigh", _("into the buttock or thigh")),
+            ("below_knee", _("below the knee")),
+        ),
+        widget=forms.RadioSelect,
+    )
+    leg_numbness = forms.ChoiceField(
+        label=_("Tingling, burning or numbness in a leg or foot?"),
+        choices=(
+            ("none", _("no")),
+            ("one_leg", _("in one leg")),
+            ("both_legs", _("in both legs")),
+        ),
+        widget=forms.RadioSelect,
+    )
+    painkiller_days = forms.IntegerField(
+        label=_("On how many days were painkillers needed so far?"),
+        min_value=0,
+        max_value=36500,
+        initial=0,
+    )
+    medication = forms.CharField(
+        label=_("Medication taken for the back pain"), required=False, max_length=300
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in RED_FLAG_LABELS.items():
+            self.fields[key] = _yes_no(label)
+        for key, label in START_BACK_LABELS.items():
+            self.fields[key] = forms.ChoiceField(
+                label=label,
+                choices=AGREE,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose agree or disagree.")},
+            )
+        self.fields["bothersomeness"] = forms.ChoiceField(
+            label=_("Overall, how bothersome has your back pain been in the last 2 weeks?"),
+            choices=[(key, BOTHERSOMENESS_LABELS[key]) for key in scores.BOTHERSOMENESS_CHOICES],
+            widget=forms.RadioSelect,
+        )
+        for section in scores.ODI_SECTIONS:
+            self.fields[f"odi_{section}"] = forms.TypedChoiceField(
+                label=ODI_LABELS[section],
+                choices=ODI_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def steps(self) -> list[dict[str, Any]]:
+        """The bound fields per step, for the template."""
+        titles = (
+            (_("The complaint"), STEP_COMPLAINT),
+            (_("Warning signs"), STEP_RED_FLAGS),
+            (_("STarT Back"), STEP_START_BACK),
+            (_("Oswestry: how the pain affects daily life"), STEP_ODI),
+        )
+        return [
+            {
+                "number": number,
+                "title": title,
+                "fields": [self[name] for name in names],
+                "has_errors": any(self[name].errors for name in names),
+            }
+            for number, (title, names) in enumerate(titles, start=1)
+        ]
+
+    def questionnaire_fields(self) -> dict[str, Any]:
+        return {key: self.cleaned_data[key] for key in (*STEP_COMPLAINT, *STEP_RED_FLAGS)}
+
+    def start_back_items(self) -> list[Any]:
+        items: list[Any] = [int(self.cleaned_data[key]) for key in START_BACK_LABELS]
+        return [*items, self.cleaned_data["bothersomeness"]]
+
+    def odi_sections(self) -> list[int | None]:
+        return [self.cleaned_data[f"odi_{section}"] for section in scores.ODI_SECTIONS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        answered = [
+            data.get(f"odi_{s}") for s in scores.ODI_SECTIONS if data.get(f"odi_{s}") is not None
+        ]
+        if 0 < len(answered) < scores.ODI_MIN_ANSWERED:
+            raise forms.ValidationError(
+                _(
+                    "Answer at least %(min)d of the 10 Oswestry sections for a score, "
+                    "or leave them all empty."
+                )
+                % {"min": scores.ODI_MIN_ANSWERED}
+            )
+        return data

@@ -1,0 +1,13 @@
+from django import template
+from django.utils import translation
+
+from intake import triage
+
+register = template.Library()
+
+
+@register.filter
+def reason_texts(codes: list[str]) -> list[str]:
+    """Rule codes -> their reason texts in the current language."""
+    language = (translation.get_language() or "nl")[:2]
+    return [triage.reason_text(code, language) for code in codes]
