@@ -182,6 +182,7 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(
             attrs={
                 "placeholder": _("National number, name, or birth date (dd/mm/yyyy)"),
+                "class": "form-control",
                 "autofocus": True,
                 "type": "search",
             }

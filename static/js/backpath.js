@@ -26,6 +26,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (submit) { submit.hidden = index !== steps.length - 1; }
       container.querySelectorAll("[data-step-label]").forEach(function (label, i) {
         label.classList.toggle("text-bg-primary", i === index);
+        label.classList.toggle("text-bg-light", i !== index && !label.classList.contains("text-bg-warning"));
         if (i === index) { label.setAttribute("aria-current", "step"); } else { label.removeAttribute("aria-current"); }
       });
       var legend = steps[index].querySelector("legend");
