@@ -23,4 +23,14 @@ app.conf.beat_schedule = {
         "schedule": EVERY_MINUTE,
         "options": {"expires": EVERY_MINUTE - 5},
     },
+    "followups-sweep": {
+        "task": "followups.tasks.run_followup_sweep",
+        "schedule": EVERY_MINUTE,
+        "options": {"expires": EVERY_MINUTE - 5},
+    },
+    "followups-outbox": {
+        "task": "followups.tasks.send_queued_emails",
+        "schedule": EVERY_MINUTE,
+        "options": {"expires": EVERY_MINUTE - 5},
+    },
 }

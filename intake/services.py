@@ -108,6 +108,9 @@ def record_intake(
     )
     if disposition != Disposition.PHYSIO:
         raise_alert(episode, kind=AlertKind.INTAKE, disposition=disposition, reasons=result.reasons)
+    from followups.services import schedule_follow_up  # followups builds on intake
+
+    schedule_follow_up(episode, number=1)
     return assessment
 
 

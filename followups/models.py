@@ -1,0 +1,320 @@
+"""Follow-ups, their questionnaire links, and the e-mail outbox.
+
+A ``FollowUp`` row is the schedule: it is created with the episode, carries its
+``due_at`` and state, and the per-minute sweep (``followups.services.run_sweep``) moves
+it along by ``next_action_at``. Nothing about the six-week schedule lives in the broker.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from followups import outcome as rules
+from intake.models import EpisodeState
+
+
+class FollowUpState(models.TextChoices):
+    SCHEDULED = "scheduled", _("scheduled")
+    INVITED = "invited", _("invited by e-mail")
+    REMINDED = "reminded", _("reminded")
+    ANSWERED = "answered", _("answered")
+    EXPIRED = "expired", _("no answer, link expired")
+    CALL_LIST = "call_list", _("on the call list")
+    DONE = "done", _("done without answers")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# States the sweep moves along (by ``next_action_at``).
+SWEPT_STATES = (FollowUpState.SCHEDULED, FollowUpState.INVITED, FollowUpState.REMINDED)
+# Waiting for the patient to open their link.
+LINK_STATES = (FollowUpState.INVITED, FollowUpState.REMINDED)
+# On reception's call list: non-responders (expired) and patients we cannot e-mail.
+CALL_LIST_STATES = (FollowUpState.EXPIRED, FollowUpState.CALL_LIST)
+# Reception may record answers given by phone in these states.
+PHONE_STATES = LINK_STATES + CALL_LIST_STATES
+
+
+class CallReason(models.TextChoices):
+    NO_EMAIL = "no_email", _("no e-mail address")
+    NO_CONSENT = "no_consent", _("no consent to e-mail")
+    NO_RESPONSE = "no_response", _("no answer to the e-mail and two reminders")
+    EMAIL_FAILED = "email_failed", _("the e-mail could not be delivered")
+
+
+class CallResult(models.TextChoices):
+    REACHED = "reached", _("reached")
+    NOT_REACHED = "not_reached", _("not reached")
+
+
+class AnswerChannel(models.TextChoices):
+    LINK = "link", _("questionnaire link")
+    PHONE = "phone", _("by phone")
+
+
+class Outcome(models.TextChoices):
+    RECOVERED = rules.RECOVERED, _("recovered: proposed for closing")
+    IMPROVING = rules.IMPROVING, _("improving: second follow-up planned")
+    PERSISTENT = rules.PERSISTENT, _("persistent: pain-clinic referral proposed")
+    RED_FLAG = rules.RED_FLAG, _("red flag")
+
+
+class FollowUpQuerySet(models.QuerySet["FollowUp"]):
+    def needing_action(self, now: datetime, *, mail_allowed: bool) -> "FollowUpQuerySet":
+        """Rows the sweep must move at ``now``, oldest first (the partial sweep index).
+
+        Outside the mail window only the steps that send no mail: putting patients we
+        cannot e-mail on the call list, cancelling closed episodes, expiring links.
+        """
+        due = self.filter(state__in=SWEPT_STATES, next_action_at__lte=now)
+        if not mail_allowed:
+            patient = "episode__patient__"
+            cannot_mail = (
+                Q(**{f"{patient}email": ""})
+                | Q(**{f"{patient}email_consent": False})
+                | Q(episode__state=EpisodeState.CLOSED)
+            )
+            due = due.filter(
+                (Q(state=FollowUpState.SCHEDULED) & cannot_mail)
+                | Q(state__in=LINK_STATES, link_expires_at__lte=now)
+            )
+        return due.order_by("next_action_at", "pk")
+
+    def call_list(self) -> "FollowUpQuerySet":
+        """Who reception should phone: not yet tried first, then the longest waiting."""
+        return self.filter(state__in=CALL_LIST_STATES).order_by(
+            models.F("last_call_at").asc(nulls_first=True), "call_listed_at", "pk"
+        )
+
+    def proposed_for_closing(self) -> "FollowUpQuerySet":
+        """Recovered at a follow-up while the episode is still open: the physiotherapist
+        may close it with a discharge summary."""
+        return self.filter(outcome=Outcome.RECOVERED).exclude(episode__state=EpisodeState.CLOSED)
+
+    def due_between(self, start: datetime, end: datetime) -> "FollowUpQuerySet":
+        return self.filter(due_at__gte=start, due_at__lt=end).exclude(state=FollowUpState.CANCELLED)
+
+    def invited_between(self, start: datetime, end: datetime) -> "FollowUpQuerySet":
+        return self.filter(invited_at__gte=start, invited_at__lt=end)
+
+
+class FollowUp(models.Model):
+    """A six-week (number 1) or twelve-week (number 2) follow-up of an episode."""
+
+    episode = models.ForeignKey(
+        "intake.Episode", on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    number = models.PositiveSmallIntegerField(_("number"), default=1)
+    due_at = models.DateTimeField(_("due at"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=FollowUpState.choices, default=FollowUpState.SCHEDULED
+    )
+    # When the sweep next looks at this row (due date, reminder, link expiry); None
+    # once it has left the swept states.
+    next_action_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    link_expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
+
+    call_reason = models.CharField(
+        _("why to call"), max_length=20, choices=CallReason.choices, blank=True
+    )
+    call_listed_at = models.DateTimeField(null=True, blank=True)
+    call_attempts = models.PositiveSmallIntegerField(_("call attempts"), default=0)
+    last_call_at = models.DateTimeField(null=True, blank=True)
+    last_call_result = models.CharField(max_length=20, choices=CallResult.choices, blank=True)
+    call_note = models.CharField(_("note"), max_length=300, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_via = models.CharField(max_length=10, choices=AnswerChannel.choices, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answers = models.JSONField(_("follow-up answers"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome_reasons = models.JSONField(default=list, blank=True)
+    outcome_disposition = models.CharField(max_length=10, blank=True)
+    rule_version = models.CharField(max_length=20, blank=True)
+    pain_now = models.PositiveSmallIntegerField(_("pain now (0-10)"), null=True, blank=True)
+    odi_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "number"], name="followup_once_per_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="followup_number_positive"),
+            models.CheckConstraint(
+                condition=~Q(state="answered") | (Q(answered_at__isnull=False) & ~Q(outcome="")),
+                name="followup_answered_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_action_at"],
+                condition=Q(state__in=["scheduled", "invited", "reminded"]),
+                name="followup_sweep_idx",
+            ),
+            models.Index(
+                fields=["last_call_at", "call_listed_at"],
+                condition=Q(state__in=["expired", "call_list"]),
+                name="followup_call_list_idx",
+            ),
+            models.Index(fields=["due_at"], name="followup_due_idx"),
+            models.Index(fields=["invited_at"], name="followup_invited_idx"),
+            models.Index(
+                fields=["answered_at"],
+                condition=Q(outcome="recovered"),
+                name="followup_to_close_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode} · follow-up {self.number}"
+
+    @property
+    def is_on_call_list(self) -> bool:
+        return self.state in CALL_LIST_STATES
+
+
+class QuestionnaireLinkQuerySet(models.QuerySet["QuestionnaireLink"]):
+    def for_token(self, token: str) -> "QuestionnaireLink | None":
+        from intake.services import hash_token
+
+        return (
+            self.select_related("follow_up__episode__patient")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+
+
+class QuestionnaireLink(models.Model):
+    """One e-mailed link to a follow-up's questionnaire.
+
+    Each mail (invitation, reminders) carries its own random token; only its SHA-256
+    hash is stored. All links of a follow-up expire together 14 days after the
+    invitation, and all stop working once the follow-up is answered.
+    """
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuestionnaireLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("questionnaire link")
+        verbose_name_plural = _("questionnaire links")
+
+    def __str__(self) -> str:
+        return f"questionnaire link #{self.pk}"
+
+    def is_open(self, now: datetime) -> bool:
+        return (
+            self.used_at is None and now < self.expires_at and self.follow_up.state in LINK_STATES
+        )
+
+
+class EmailState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+PENDING_EMAIL_STATES = (EmailState.QUEUED, EmailState.SENDING)
+# What staff call each kind of mail; other apps' templates show their own name.
+EMAIL_KINDS = {
+    "followup_invitation": _("follow-up invitation"),
+    "followup_reminder": _("follow-up reminder"),
+    "intake_link": _("intake questionnaire link"),
+    "referral_sent": _("pain-clinic referral"),
+}
+
+
+class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
+    def due(self, now: datetime) -> "OutboundEmailQuerySet":
+        """Queued mail whose (next) attempt is due, and mail left 'sending' by a worker
+        that died: its lease has run out."""
+        return self.filter(state__in=PENDING_EMAIL_STATES, next_attempt_at__lte=now)
+
+    def failures_to_review(self) -> "OutboundEmailQuerySet":
+        return self.filter(state=EmailState.FAILED, dismissed_at__isnull=True).order_by(
+            "-created_at", "-pk"
+        )
+
+
+class OutboundEmail(models.Model):
+    """An e-mail written in the business transaction and sent by a worker afterwards.
+
+    ``context`` holds the template variables (JSON). Keys listed in
+    ``followups.outbox.SECRET_CONTEXT_KEYS`` (the questionnaire link) are removed once
+    the mail has gone out.
+    """
+
+    recipient = models.EmailField(_("recipient"))
+    language = models.CharField(_("language"), max_length=2)
+    template = models.CharField(_("template"), max_length=80)
+    context = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=EmailState.choices, default=EmailState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    patient = models.ForeignKey(
+        "intake.Patient",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
+    follow_up = models.ForeignKey(
+        FollowUp, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mails")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["queued", "sending"]),
+                name="outbox_pending_idx",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state="failed", dismissed_at__isnull=True),
+                name="outbox_failed_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.recipient} ({self.state})"
+
+    @property
+    def kind(self) -> str:
+        return str(EMAIL_KINDS.get(self.template, self.template))

@@ -1,0 +1,474 @@
+"""Follow-up workflows: schedule, the per-minute sweep, answers, the call list.
+
+Each workflow is one transaction. The sweep claims due rows in batches —
+``select_for_update(skip_locked=True)`` where the database has it (PostgreSQL), and on
+every database each step is a conditional update on the state it saw — so two sweeps
+at the same time never move the same follow-up twice, and a batch that dies half-way
+leaves nothing behind.
+"""
+
+import secrets
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from followups import outcome as rules
+from followups import schedule
+from followups.models import (
+    CALL_LIST_STATES,
+    LINK_STATES,
+    PENDING_EMAIL_STATES,
+    PHONE_STATES,
+    AnswerChannel,
+    CallReason,
+    CallResult,
+    FollowUp,
+    FollowUpState,
+    OutboundEmail,
+    QuestionnaireLink,
+)
+from followups.outbox import queue_emails
+from intake.models import AlertKind, Episode, EpisodeState
+from intake.scores import oswestry
+from intake.services import hash_token, raise_alert
+
+SWEEP_BATCH_SIZE = 200
+# One sweep run handles at most this many batches; the next minute's run goes on.
+SWEEP_MAX_BATCHES = 50
+MAX_CALL_ATTEMPTS = 3
+RESPONSE_RATE_WINDOW = timedelta(weeks=8)
+INVITATION_TEMPLATE = "followup_invitation"
+REMINDER_TEMPLATE = "followup_reminder"
+
+
+class FollowUpClosed(Exception):
+    """The follow-up cannot take this action any more (answered, expired, cancelled…)."""
+
+
+# --- scheduling -------------------------------------------------------------------------
+
+
+def schedule_follow_up(
+    episode: Episode, *, number: int = 1, now: datetime | None = None
+) -> FollowUp:
+    """Create follow-up ``number`` of ``episode`` (idempotent) in the caller's transaction.
+
+    Number 1 is due 42 days after the intake date, 09:00 local time. Number 2 (an
+    improving case) is due 42 days after number 1's due date; when a late answer by
+    phone has already passed that day, 42 days after the answer.
+    """
+    if number == 1:
+        start = episode.intake_date
+    else:
+        previous = FollowUp.objects.get(episode=episode, number=number - 1)
+        start = schedule.local_date(previous.due_at)
+        today = schedule.local_date(now or timezone.now())
+        if start + timedelta(days=schedule.FOLLOW_UP_AFTER_DAYS) <= today:
+            start = today
+    due_at = schedule.due_at_for(start)
+    follow_up, _created = FollowUp.objects.get_or_create(
+        episode=episode, number=number, defaults={"due_at": due_at, "next_action_at": due_at}
+    )
+    return follow_up
+
+
+def cancel_follow_ups(episode: Episode, *, by: Any = None) -> int:
+    """Cancel the episode's follow-ups that have not happened yet (e.g. on discharge)."""
+    return FollowUp.objects.filter(episode=episode, state=FollowUpState.SCHEDULED).update(
+        state=FollowUpState.CANCELLED, next_action_at=None, closed_at=timezone.now(), closed_by=by
+    )
+
+
+# --- the sweep --------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def __getitem__(self, step: str) -> int:
+        return self.counts[step]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def __str__(self) -> str:
+        steps = ("invited", "reminded", "expired", "call_list", "cancelled")
+        return ", ".join(f"{step} {self.counts[step]}" for step in steps)
+
+
+def run_sweep(now: datetime | None = None) -> SweepReport:
+    """Move every follow-up whose next step is due at ``now`` (default: the clock).
+
+    Invitations and reminders are only written between 08:00 and 20:00 local time;
+    outside that window the sweep still expires links and fills the call list.
+    """
+    now = now or timezone.now()
+    mail_allowed = schedule.mail_window_open(now)
+    report = SweepReport()
+    for _batch in range(SWEEP_MAX_BATCHES):
+        if sweep_batch(now, mail_allowed=mail_allowed, report=report) < SWEEP_BATCH_SIZE:
+            break
+    return report
+
+
+@transaction.atomic
+def sweep_batch(now: datetime, *, mail_allowed: bool, report: SweepReport) -> int:
+    """Claim up to ``SWEEP_BATCH_SIZE`` due follow-ups and move each one step, writing
+    their links and outbox rows, in one transaction. Returns how many were claimed."""
+    due = FollowUp.objects.needing_action(now, mail_allowed=mail_allowed).select_related(
+        "episode__patient"
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    claimed = list(due[:SWEEP_BATCH_SIZE])
+    links: list[QuestionnaireLink] = []
+    emails: list[OutboundEmail] = []
+    for follow_up in claimed:
+        step = advance(follow_up, now, mail_allowed=mail_allowed, links=links, emails=emails)
+        if step:
+            report.counts[step] += 1
+    QuestionnaireLink.objects.bulk_create(links)
+    queue_emails(emails)
+    return len(claimed)
+
+
+def advance(
+    follow_up: FollowUp,
+    now: datetime,
+    *,
+    mail_allowed: bool,
+    links: list[QuestionnaireLink],
+    emails: list[OutboundEmail],
+) -> str | None:
+    """Take the follow-up's next step; the links and mails it needs are appended to
+    ``links`` and ``emails`` for the caller to save. Returns the step's name, or None
+    when another sweep took it first."""
+    cannot_mail = _why_no_email(follow_up.episode.patient)
+    if follow_up.state == FollowUpState.SCHEDULED:
+        if follow_up.episode.state == EpisodeState.CLOSED:
+            return _step(follow_up, "cancelled", state=FollowUpState.CANCELLED, closed_at=now)
+        if cannot_mail:
+            return _to_call_list(follow_up, cannot_mail, now)
+        if not mail_allowed:
+            return None
+        expires = schedule.link_expires_at(now)
+        step = _step(
+            follow_up,
+            "invited",
+            state=FollowUpState.INVITED,
+            invited_at=now,
+            link_expires_at=expires,
+            next_action_at=schedule.next_step_at(now, 0, now),
+        )
+        if step:
+            _write_mail(follow_up, now, INVITATION_TEMPLATE, "invitation", links, emails)
+        return step
+    if now >= follow_up.link_expires_at:
+        return _step(
+            follow_up,
+            "expired",
+            state=FollowUpState.EXPIRED,
+            call_reason=CallReason.NO_RESPONSE,
+            call_listed_at=now,
+        )
+    if not mail_allowed:
+        return None
+    if cannot_mail:  # the address or the consent went away since the invitation
+        return _to_call_list(follow_up, cannot_mail, now)
+    sent = follow_up.reminders_sent + 1
+    step = _step(
+        follow_up,
+        "reminded",
+        state=FollowUpState.REMINDED,
+        reminders_sent=sent,
+        last_reminded_at=now,
+        next_action_at=schedule.next_step_at(follow_up.invited_at, sent, now),
+    )
+    if step:
+        _write_mail(follow_up, now, REMINDER_TEMPLATE, f"reminder-{sent}", links, emails)
+    return step
+
+
+def _why_no_email(patient: Any) -> str:
+    if not patient.email:
+        return CallReason.NO_EMAIL
+    if not patient.email_consent:
+        return CallReason.NO_CONSENT
+    return ""
+
+
+def _step(follow_up: FollowUp, name: str, **changes: Any) -> str | None:
+    """Apply ``changes`` only if the row is still as this sweep read it (the claim)."""
+    changes.setdefault("next_action_at", None)
+    moved = FollowUp.objects.filter(
+        pk=follow_up.pk, state=follow_up.state, next_action_at=follow_up.next_action_at
+    ).update(**changes)
+    if not moved:
+        return None
+    for attribute, value in changes.items():
+        setattr(follow_up, attribute, value)
+    return name
+
+
+def _to_call_list(follow_up: FollowUp, reason: str, now: datetime) -> str | None:
+    return _step(
+        follow_up,
+        "call_list",
+        state=FollowUpState.CALL_LIST,
+        call_reason=reason,
+        call_listed_at=now,
+    )
+
+
+def _write_mail(
+    follow_up: FollowUp,
+    now: datetime,
+    template: str,
+    purpose: str,
+    links: list[QuestionnaireLink],
+    emails: list[OutboundEmail],
+) -> None:
+    token = secrets.token_urlsafe(32)
+    links.append(
+        QuestionnaireLink(
+            follow_up=follow_up,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=follow_up.link_expires_at,
+        )
+    )
+    patient = follow_up.episode.patient
+    emails.append(
+        OutboundEmail(
+            recipient=patient.email,
+            language=patient.language,
+            template=template,
+            context={
+                "first_name": patient.first_name,
+                "questionnaire_url": questionnaire_url(token),
+                "expires_on": schedule.local_date(follow_up.link_expires_at).isoformat(),
+                "weeks": (
+                    schedule.local_date(follow_up.due_at) - follow_up.episode.intake_date
+                ).days
+                // 7,
+                "reminder_number": follow_up.reminders_sent,
+            },
+            idempotency_key=f"followup-{follow_up.pk}-{purpose}",
+            patient=patient,
+            follow_up=follow_up,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def questionnaire_url(token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("followups:questionnaire", args=[token])
+
+
+def move_to_call_list_after_failed_email(follow_up_id: int, *, now: datetime) -> bool:
+    """The invitation or a reminder bounced for good: reception phones instead."""
+    return bool(
+        FollowUp.objects.filter(pk=follow_up_id, state__in=LINK_STATES).update(
+            state=FollowUpState.CALL_LIST,
+            call_reason=CallReason.EMAIL_FAILED,
+            call_listed_at=now,
+            next_action_at=None,
+        )
+    )
+
+
+# --- answers ----------------------------------------------------------------------------
+
+
+def _locked(follow_up: FollowUp) -> FollowUp:
+    return (
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("episode__patient", "episode__intake")
+        .get(pk=follow_up.pk)
+    )
+
+
+@transaction.atomic
+def record_answers(
+    follow_up: FollowUp,
+    answers: Mapping[str, Any],
+    *,
+    channel: str,
+    by: Any = None,
+    link: QuestionnaireLink | None = None,
+    now: datetime | None = None,
+) -> FollowUp:
+    """Store, score and classify follow-up answers, then act on the outcome.
+
+    ``answers`` are the section-4 answers (without ``age``: it is taken from the
+    intake). Raises ``FollowUpClosed`` when the follow-up (or the link) can no longer
+    be answered, and ``outcome.FollowUpInputError`` for invalid answers.
+    """
+    now = now or timezone.now()
+    follow_up = _locked(follow_up)
+    allowed = LINK_STATES if channel == AnswerChannel.LINK else PHONE_STATES
+    if follow_up.state not in allowed:
+        raise FollowUpClosed(follow_up.state)
+    if link is not None:
+        link.follow_up = follow_up
+        if not link.is_open(now):
+            raise FollowUpClosed("link")
+    intake = getattr(follow_up.episode, "intake", None)
+    full_answers = {**answers, "age": intake.answers.get("age") if intake else None}
+    result = rules.classify(full_answers, intake.pain_now if intake else None, follow_up.number)
+    validated = rules.validate_followup_answers(full_answers)
+    odi = None if validated.odi is None else oswestry(validated.odi)
+    follow_up.state = FollowUpState.ANSWERED
+    follow_up.next_action_at = None
+    follow_up.answered_at = now
+    follow_up.answered_via = channel
+    follow_up.answered_by = by
+    follow_up.answers = full_answers
+    follow_up.outcome = result.state
+    follow_up.outcome_reasons = list(result.reasons)
+    follow_up.outcome_disposition = result.disposition or ""
+    follow_up.rule_version = result.rule_version
+    follow_up.pain_now = validated.pain_now
+    follow_up.odi_percent = None if odi is None else Decimal(str(odi))
+    follow_up.save()
+    if link is not None:
+        QuestionnaireLink.objects.filter(pk=link.pk).update(used_at=now)
+    _act_on_outcome(follow_up, result, by=by, now=now)
+    return follow_up
+
+
+def _act_on_outcome(follow_up: FollowUp, result: rules.Outcome, *, by: Any, now: datetime) -> None:
+    episode = follow_up.episode
+    if result.state == rules.RED_FLAG:
+        raise_alert(
+            episode,
+            kind=AlertKind.FOLLOW_UP,
+            disposition=result.disposition or "",
+            reasons=result.reasons,
+        )
+    elif result.state == rules.IMPROVING:
+        schedule_follow_up(episode, number=follow_up.number + 1, now=now)
+    elif result.state == rules.PERSISTENT:
+        from referrals.services import propose_referral
+
+        propose_referral(
+            episode,
+            source="follow_up",
+            reason=referral_reason(follow_up),
+            by=by,
+            follow_up=follow_up,
+        )
+    # RECOVERED: the outcome itself is the proposal to close (``proposed_for_closing``).
+
+
+def referral_reason(follow_up: FollowUp) -> str:
+    """Why the follow-up proposes a referral, in codes and scores (language-neutral)."""
+    parts = [
+        f"Follow-up {follow_up.number}: {', '.join(follow_up.outcome_reasons)}",
+        f"pain {follow_up.pain_now}/10",
+    ]
+    if follow_up.odi_percent is not None:
+        parts.append(f"ODI {follow_up.odi_percent} %")
+    return " · ".join(parts)
+
+
+# --- the call list ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_call(
+    follow_up: FollowUp, *, result: str, by: Any, note: str = "", now: datetime | None = None
+) -> FollowUp:
+    """Reception phoned the patient. Reached: done. Not reached: stays on the list,
+    until ``MAX_CALL_ATTEMPTS`` tries."""
+    now = now or timezone.now()
+    follow_up = _locked(follow_up)
+    if follow_up.state not in CALL_LIST_STATES:
+        raise FollowUpClosed(follow_up.state)
+    follow_up.call_attempts += 1
+    follow_up.last_call_at = now
+    follow_up.last_call_result = result
+    follow_up.call_note = note
+    if result == CallResult.REACHED or follow_up.call_attempts >= MAX_CALL_ATTEMPTS:
+        follow_up.state = FollowUpState.DONE
+        follow_up.closed_at = now
+        follow_up.closed_by = by
+    follow_up.save()
+    return follow_up
+
+
+@transaction.atomic
+def dismiss_failed_email(email: OutboundEmail, *, by: Any) -> bool:
+    """Reception has seen a failed e-mail (and phoned the patient)."""
+    return bool(
+        OutboundEmail.objects.filter(pk=email.pk, dismissed_at__isnull=True).update(
+            dismissed_at=timezone.now(), dismissed_by=by
+        )
+    )
+
+
+# --- figures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    week_start: datetime
+    week_end: datetime
+    due_this_week: int
+    invited_this_week: int
+    window_start: datetime
+    invited_in_window: int
+    answered_by_link: int
+    answered_by_phone: int
+    on_call_list: int
+    mail_pending: int
+    oldest_pending_at: datetime | None
+    mail_failed: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Share of invitations of the last eight weeks answered through the link."""
+        if not self.invited_in_window:
+            return None
+        return self.answered_by_link / self.invited_in_window
+
+
+def operational_figures(now: datetime | None = None) -> Figures:
+    """The follow-up engine at a glance, in a fixed handful of indexed queries."""
+    now = now or timezone.now()
+    week_start, week_end = schedule.week_bounds(now)
+    window_start = now - RESPONSE_RATE_WINDOW
+    cohort = FollowUp.objects.invited_between(window_start, now).aggregate(
+        invited=Count("pk"),
+        by_link=Count("pk", filter=Q(answered_via=AnswerChannel.LINK)),
+        by_phone=Count("pk", filter=Q(answered_via=AnswerChannel.PHONE)),
+    )
+    pending = OutboundEmail.objects.filter(state__in=PENDING_EMAIL_STATES).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    return Figures(
+        week_start=week_start,
+        week_end=week_end,
+        due_this_week=FollowUp.objects.due_between(week_start, week_end).count(),
+        invited_this_week=FollowUp.objects.invited_between(week_start, week_end).count(),
+        window_start=window_start,
+        invited_in_window=cohort["invited"],
+        answered_by_link=cohort["by_link"],
+        answered_by_phone=cohort["by_phone"],
+        on_call_list=FollowUp.objects.call_list().count(),
+        mail_pending=pending["count"],
+        oldest_pending_at=pending["oldest"],
+        mail_failed=OutboundEmail.objects.failures_to_review().count(),
+    )

@@ -1,0 +1,250 @@
+"""Follow-up pages: the patient's questionnaire (through an e-mailed link, no account),
+reception's call list, answers taken by phone, and the operational overview."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from clinics.access import role_required
+from clinics.models import Clinic, Role
+from followups import services
+from followups.forms import CallForm, FollowUpForm
+from followups.models import (
+    PHONE_STATES,
+    AnswerChannel,
+    CallResult,
+    FollowUp,
+    FollowUpState,
+    OutboundEmail,
+    Outcome,
+    QuestionnaireLink,
+)
+from followups.outbox import current_clinic
+from intake import triage
+
+PAGE_SIZE = 25
+FAILED_EMAILS_SHOWN = 20
+
+
+def patient_advice(follow_up: FollowUp, language: str) -> dict[str, Any]:
+    """What the patient reads after answering: for a red flag the triage advice and its
+    reasons; always the signs that mean 'go to the emergency department'."""
+    language = language if language in triage.LANGUAGES else "nl"
+    advice: dict[str, Any] = {
+        "signs_intro": triage.EMERGENCY_SIGNS_INTRO[language],
+        "signs": triage.EMERGENCY_SIGNS[language],
+        "paragraphs": [],
+        "reasons": [],
+    }
+    if follow_up.outcome == Outcome.RED_FLAG:
+        advice["paragraphs"] = triage.ADVICE[follow_up.outcome_disposition][language].split("\n")
+        advice["reasons"] = [
+            triage.reason_text(code, language) for code in follow_up.outcome_reasons
+        ]
+    return advice
+
+
+# --- the patient's questionnaire ----------------------------------------------------------
+
+
+def _closed(request: HttpRequest, link: QuestionnaireLink, clinic: Clinic) -> HttpResponse:
+    answered = link.used_at is not None or link.follow_up.state == FollowUpState.ANSWERED
+    return render(
+        request,
+        "followups/link_closed.html",
+        {"clinic": clinic, "answered": answered},
+        status=410,
+    )
+
+
+@never_cache
+def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
+    """One follow-up's questionnaire, in the patient's language. An unknown token is a
+    plain 404; a used or expired link a friendly page with the clinic's phone number."""
+    link = QuestionnaireLink.objects.for_token(token)
+    if link is None:
+        raise Http404
+    follow_up = link.follow_up
+    language = follow_up.episode.patient.language
+    clinic = current_clinic()
+    now = timezone.now()
+    with translation.override(language):
+        request.LANGUAGE_CODE = language
+        if not link.is_open(now):
+            response = _closed(request, link, clinic)
+        else:
+            response = _questionnaire(request, link, clinic, now, language)
+    response.headers["Content-Language"] = language
+    return response
+
+
+def _questionnaire(
+    request: HttpRequest, link: QuestionnaireLink, clinic: Clinic, now: Any, language: str
+) -> HttpResponse:
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_up = services.record_answers(
+                link.follow_up, form.answers(), channel=AnswerChannel.LINK, link=link, now=now
+            )
+        except services.FollowUpClosed:
+            return _closed(request, link, clinic)
+        # Rendered, not redirected: the thank-you page has no URL of its own to revisit.
+        return render(
+            request,
+            "followups/thanks.html",
+            {
+                "clinic": clinic,
+                "follow_up": follow_up,
+                "advice": patient_advice(follow_up, language),
+            },
+        )
+    return render(
+        request,
+        "followups/questionnaire.html",
+        {"form": form, "clinic": clinic, "follow_up": link.follow_up},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- reception ----------------------------------------------------------------------------
+
+
+def _failures() -> tuple[list[OutboundEmail], int]:
+    failures = OutboundEmail.objects.failures_to_review()
+    shown = list(failures.select_related("patient")[:FAILED_EMAILS_SHOWN])
+    total = len(shown) if len(shown) < FAILED_EMAILS_SHOWN else failures.count()
+    return shown, total
+
+
+@role_required(Role.RECEPTION)
+def call_list(request: HttpRequest) -> HttpResponse:
+    """Who to phone, why, and their number; plus e-mails that could not be delivered."""
+    follow_ups = FollowUp.objects.call_list().select_related("episode__patient")
+    failures, failures_total = _failures()
+    return render(
+        request,
+        "followups/call_list.html",
+        {
+            "page": Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page")),
+            "failures": failures,
+            "failures_total": failures_total,
+            "results": CallResult,
+        },
+    )
+
+
+@role_required(Role.RECEPTION)
+@require_POST
+def record_call(request: HttpRequest, pk: int) -> HttpResponse:
+    follow_up = get_object_or_404(FollowUp.objects.select_related("episode__patient"), pk=pk)
+    form = CallForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether the patient was reached."))
+        return redirect("followups:call_list")
+    try:
+        follow_up = services.record_call(
+            follow_up,
+            result=form.cleaned_data["result"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+    except services.FollowUpClosed:
+        messages.warning(request, _("This follow-up was already handled."))
+        return redirect("followups:call_list")
+    name = follow_up.episode.patient.full_name
+    if follow_up.state == FollowUpState.DONE:
+        messages.success(request, _("%(name)s: taken off the call list.") % {"name": name})
+    else:
+        messages.info(
+            request,
+            _("%(name)s: not reached (%(count)d of %(max)d tries).")
+            % {"name": name, "count": follow_up.call_attempts, "max": services.MAX_CALL_ATTEMPTS},
+        )
+    return redirect("followups:call_list")
+
+
+@role_required(Role.RECEPTION)
+def phone_answers(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reception types in the answers a patient gives by phone; same rules as the link."""
+    follow_up = get_object_or_404(FollowUp.objects.select_related("episode__patient"), pk=pk)
+    if follow_up.state not in PHONE_STATES:
+        messages.warning(request, _("This follow-up cannot take answers any more."))
+        return redirect("followups:call_list")
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_answers(
+                follow_up, form.answers(), channel=AnswerChannel.PHONE, by=request.user
+            )
+        except services.FollowUpClosed:
+            messages.warning(request, _("This follow-up was already answered."))
+            return redirect("followups:call_list")
+        return redirect("followups:result", pk=follow_up.pk)
+    return render(
+        request,
+        "followups/phone_answers.html",
+        {"form": form, "follow_up": follow_up, "patient": follow_up.episode.patient},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
+def result(request: HttpRequest, pk: int) -> HttpResponse:
+    """An answered follow-up: outcome, reasons, scores, and what to tell the patient."""
+    follow_up = get_object_or_404(
+        FollowUp.objects.select_related("episode__patient", "answered_by"),
+        pk=pk,
+        state=FollowUpState.ANSWERED,
+    )
+    patient = follow_up.episode.patient
+    return render(
+        request,
+        "followups/result.html",
+        {
+            "follow_up": follow_up,
+            "patient": patient,
+            # In the patient's language: reception reads it out on the phone.
+            "advice": patient_advice(follow_up, patient.language),
+        },
+    )
+
+
+@role_required(Role.RECEPTION)
+@require_POST
+def dismiss_email(request: HttpRequest, pk: int) -> HttpResponse:
+    email = get_object_or_404(OutboundEmail, pk=pk)
+    services.dismiss_failed_email(email, by=request.user)
+    messages.success(request, _("The failed e-mail was marked as handled."))
+    back = "followups:overview" if request.POST.get("back") == "overview" else "followups:call_list"
+    return redirect(back)
+
+
+@role_required(Role.RECEPTION, Role.MANAGER)
+def overview(request: HttpRequest) -> HttpResponse:
+    """The follow-up engine at a glance: this week's due follow-ups, invitations,
+    response rate and the outbox."""
+    figures = services.operational_figures()
+    due = (
+        FollowUp.objects.due_between(figures.week_start, figures.week_end)
+        .select_related("episode__patient")
+        .order_by("due_at", "pk")
+    )
+    failures, failures_total = _failures()
+    return render(
+        request,
+        "followups/overview.html",
+        {
+            "figures": figures,
+            "page": Paginator(due, PAGE_SIZE).get_page(request.GET.get("page")),
+            "failures": failures,
+            "failures_total": failures_total,
+        },
+    )
