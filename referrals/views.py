@@ -1,12 +1,460 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Referral pages: the coordinator's dashboard, the physiotherapists' proposals, the
+referral page with its history and letters, and the campus capacity settings.
 
-from clinics.access import coordinator_campus, role_required
-from clinics.models import Role
+Every action is a plain POST that redirects back (works without JavaScript); the
+dashboard and proposal rows also send them with htmx and get the updated row back.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from clinics.access import coordinator_campus, has_role, role_required
+from clinics.models import Campus, Role
+from intake.models import Episode
+from referrals import forms as referral_forms
+from referrals import services
+from referrals.models import (
+    OPEN_STATES,
+    CampusCapacityChange,
+    Referral,
+    ReferralAction,
+    ReferralLetter,
+    ReferralSource,
+    ReferralState,
+)
+from referrals.waits import campus_waits
+from security import audit
+from security.models import ReadAction
+
+PAGE_SIZE = 25
+UNASSIGNED_ON_HOME = 20
+CAPACITY_LOG_ROWS = 20
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def _visible_referrals(user: Any) -> Any:
+    """The referrals a user may open: physiotherapists all, a coordinator their campus's."""
+    if has_role(user, Role.PHYSIOTHERAPIST):
+        return Referral.objects.all()
+    if has_role(user, Role.COORDINATOR):
+        return Referral.objects.visible_to_coordinator(coordinator_campus(user))
+    return Referral.objects.none()
+
+
+def _get_visible(request: HttpRequest, pk: int) -> Referral:
+    """The referral, or 404 when it does not exist or belongs to another campus."""
+    return get_object_or_404(_visible_referrals(request.user).with_people(), pk=pk)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _page(request: HttpRequest, queryset: Any) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    roles: tuple[str, ...]
+    form: type[forms.Form] | None
+    run: Callable[..., Any]
+
+
+def _send(referral: Referral, by: Any, data: dict[str, Any]) -> Any:
+    return services.send_referral(
+        referral,
+        by=by,
+        campus=data.get("campus"),
+        campus_change_reason=data.get("campus_change_reason", ""),
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    ReferralAction.SEND: Action((Role.PHYSIOTHERAPIST,), referral_forms.SendForm, _send),
+    ReferralAction.ACCEPT: Action(
+        (Role.COORDINATOR,),
+        None,
+        lambda r, by, data: services.accept_referral(r, by=by),
+    ),
+    ReferralAction.BOOK: Action(
+        (Role.COORDINATOR,),
+        referral_forms.BookForm,
+        lambda r, by, data: services.book_appointment(
+            r, by=by, day=data["day"], at=data["at"], place=data["place"]
+        ),
+    ),
+    ReferralAction.SEEN: Action(
+        (Role.COORDINATOR,),
+        None,
+        lambda r, by, data: services.mark_seen(r, by=by),
+    ),
+    ReferralAction.CLOSE: Action(
+        (Role.COORDINATOR,),
+        referral_forms.CloseForm,
+        lambda r, by, data: services.close_referral(r, by=by, note=data["note"]),
+    ),
+    ReferralAction.DECLINE: Action(
+        (Role.COORDINATOR,),
+        referral_forms.ReasonForm,
+        lambda r, by, data: services.decline_referral(r, by=by, reason=data["reason"]),
+    ),
+    ReferralAction.REDIRECT: Action(
+        (Role.COORDINATOR,),
+        referral_forms.RedirectForm,
+        lambda r, by, data: services.redirect_referral(
+            r, by=by, campus=data["campus"], reason=data["reason"]
+        ),
+    ),
+    ReferralAction.CANCEL: Action(
+        (Role.PHYSIOTHERAPIST, Role.COORDINATOR),
+        referral_forms.ReasonForm,
+        lambda r, by, data: services.cancel_referral(r, by=by, reason=data["reason"]),
+    ),
+    ReferralAction.LETTER: Action(
+        (Role.PHYSIOTHERAPIST,),
+        None,
+        lambda r, by, data: services.regenerate_letter(r, by=by),
+    ),
+}
+
+
+def _done_message(action: str) -> str:
+    return {
+        ReferralAction.SEND: _("Referral approved and sent."),
+        ReferralAction.ACCEPT: _("Referral accepted."),
+        ReferralAction.BOOK: _("Appointment booked."),
+        ReferralAction.SEEN: _("Marked as seen."),
+        ReferralAction.CLOSE: _("Referral closed."),
+        ReferralAction.DECLINE: _("Referral declined."),
+        ReferralAction.REDIRECT: _("Referral redirected."),
+        ReferralAction.CANCEL: _("Referral cancelled."),
+        ReferralAction.LETTER: _("A new version of the letter was made."),
+    }[action]
+
+
+def _make_form(action: str, referral: Referral, data: Any = None) -> forms.Form | None:
+    form_class = ACTIONS[action].form
+    if form_class is None:
+        return None
+    kwargs: dict[str, Any] = {"prefix": action}
+    if form_class in (referral_forms.SendForm, referral_forms.RedirectForm):
+        kwargs["current_campus"] = referral.campus
+    return form_class(data, **kwargs)
+
+
+def _action_or_404(request: HttpRequest, action: str) -> Action:
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    if not has_role(request.user, *spec.roles):
+        raise PermissionDenied
+    return spec
+
+
+def _row_response(request: HttpRequest, referral: Referral, **extra: Any) -> HttpResponse:
+    """The updated table row for an htmx action (the dashboard's or a proposal's)."""
+    referral = Referral.objects.with_people().get(pk=referral.pk)
+    template = (
+        "referrals/_proposal_row.html"
+        if request.POST.get("row") == "proposal" or request.GET.get("row") == "proposal"
+        else "referrals/_referral_row.html"
+    )
+    mine = coordinator_campus(request.user) if has_role(request.user, Role.COORDINATOR) else None
+    context = {
+        "referral": referral,
+        "today": _today(),
+        "mine_id": mine.pk if mine else None,
+        **extra,
+    }
+    return render(request, template, context)
+
+
+def _today() -> Any:
+    return timezone.localdate()
+
+
+@role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)
+@require_POST
+def referral_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    spec = _action_or_404(request, action)
+    referral = get_object_or_404(Referral.objects.with_people(), pk=pk)
+    if not _visible_referrals(request.user).filter(pk=pk).exists():
+        mine = coordinator_campus(request.user)
+        if referral.campus_id is not None and (mine is None or referral.campus_id != mine.pk):
+            message = _(
+                "This referral belongs to another campus; only its own coordinators can act on it."
+            )
+        else:
+            message = _("This referral has not been sent yet: only physiotherapists act on it.")
+        return render(request, "referrals/refused.html", {"message": message}, status=403)
+    detail_url = reverse("referrals:detail", args=[referral.pk])
+    form = _make_form(action, referral, request.POST)
+    if form is not None and not form.is_valid():
+        if _is_htmx(request):
+            return _row_response(request, referral, form=form, form_action=action)
+        return _render_detail(request, referral, bound={action: form}, status=400)
+    try:
+        spec.run(referral, request.user, form.cleaned_data if form is not None else {})
+    except services.WrongCampus as refused:
+        return render(request, "referrals/refused.html", {"message": refused.message}, status=403)
+    except services.ReferralError as refused:
+        if _is_htmx(request):
+            return _row_response(request, referral, error=refused.message)
+        messages.error(request, refused.message)
+        return redirect(_next_url(request, detail_url))
+    if _is_htmx(request):
+        return _row_response(request, referral, done=_done_message(action))
+    messages.success(request, _done_message(action))
+    return redirect(_next_url(request, detail_url))
+
+
+@role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)
+@require_GET
+def action_form(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The form of one action inside its table row (htmx); without htmx, the referral page."""
+    _action_or_404(request, action)
+    referral = _get_visible(request, pk)
+    if not _is_htmx(request):
+        return redirect(reverse("referrals:detail", args=[pk]) + f"#{action}")
+    return _row_response(request, referral, form=_make_form(action, referral), form_action=action)
+
+
+@role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)
+@require_GET
+def referral_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """One dashboard row as it is now (htmx: closing an inline form)."""
+    return _row_response(request, _get_visible(request, pk))
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def _available_actions(request: HttpRequest, referral: Referral) -> list[str]:
+    user = request.user
+    mine = coordinator_campus(user) if has_role(user, Role.COORDINATOR) else None
+    available = []
+    for action, spec in ACTIONS.items():
+        if not has_role(user, *spec.roles):
+            continue
+        if action == ReferralAction.LETTER:
+            if referral.is_active:
+                available.append(action)
+            continue
+        if not referral.can(action):
+            continue
+        coordinator_only = spec.roles == (Role.COORDINATOR,)
+        if coordinator_only or not has_role(user, Role.PHYSIOTHERAPIST):
+            unassigned_take = action == ReferralAction.ACCEPT and referral.campus_id is None
+            if mine is None or not (unassigned_take or referral.campus_id == mine.pk):
+                continue
+        available.append(action)
+    return available
+
+
+def _render_detail(
+    request: HttpRequest,
+    referral: Referral,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    bound = bound or {}
+    available = _available_actions(request, referral)
+    action_forms = [
+        (action, bound.get(action) or _make_form(action, referral)) for action in available
+    ]
+    events = referral.events.select_related("by", "from_campus", "to_campus")
+    letters = referral.letters.without_pdf().select_related("created_by", "campus")
+    context = {
+        "referral": referral,
+        "patient": referral.episode.patient,
+        "events": events,
+        "letters": letters,
+        "action_forms": action_forms,
+        "action_labels": dict(ReferralAction.choices),
+        "waits": campus_waits(),
+        "is_physio": has_role(request.user, Role.PHYSIOTHERAPIST),
+        "today": _today(),
+    }
+    return render(request, "referrals/detail.html", context, status=status)
+
+
+@role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = _get_visible(request, pk)
+    audit.log_read(request, referral)
+    return _render_detail(request, referral)
 
 
 @role_required(Role.COORDINATOR)
 def coordinator_home(request: HttpRequest) -> HttpResponse:
+    campus = coordinator_campus(request.user)
+    filter_form = referral_forms.StateFilterForm(request.GET or None)
+    state = filter_form.selected()
+    referrals = Referral.objects.none()
+    if campus is not None:
+        referrals = Referral.objects.for_campus(campus).exclude(state=ReferralState.PROPOSED)
+        if state == referral_forms.OPEN:
+            referrals = referrals.filter(state__in=OPEN_STATES)
+        elif state != referral_forms.ALL:
+            referrals = referrals.filter(state=state)
+    unassigned = Referral.objects.unassigned().with_people()
+    waits = campus_waits()
+    context = {
+        "campus": campus,
+        "filter_form": filter_form,
+        "state": state,
+        "page": _page(request, referrals.with_people().oldest_first()),
+        "unassigned": list(unassigned[:UNASSIGNED_ON_HOME]),
+        "unassigned_total": unassigned.count(),
+        "wait": next((w for w in waits if campus and w.campus.pk == campus.pk), None),
+        "waits": waits,
+        "none_accepting": not any(w.accepting for w in waits),
+        "today": _today(),
+    }
+    return render(request, "referrals/coordinator_home.html", context)
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def proposals(request: HttpRequest) -> HttpResponse:
+    """Proposed referrals to approve (oldest first), and the others by state."""
+    filter_form = referral_forms.StateFilterForm(request.GET or None)
+    state = filter_form.selected(default=ReferralState.PROPOSED)
+    referrals = Referral.objects.with_people().select_related("episode__physio")
+    if state == referral_forms.OPEN:
+        referrals = referrals.filter(state__in=OPEN_STATES)
+    elif state != referral_forms.ALL:
+        referrals = referrals.filter(state=state)
+    waits = campus_waits()
+    context = {
+        "filter_form": filter_form,
+        "state": state,
+        "page": _page(request, referrals.order_by("created_at", "id")),
+        "unassigned_total": Referral.objects.unassigned().count(),
+        "waits": waits,
+        "none_accepting": not any(w.accepting for w in waits),
+    }
+    return render(request, "referrals/proposals.html", context)
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def episode_referral(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The episode's active referral, or the form to propose one."""
+    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=episode_id)
+    active = episode.referrals.active().first()
+    if active is not None:
+        return redirect("referrals:detail", active.pk)
+    form = referral_forms.ProposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        referral = services.propose_referral(
+            episode,
+            source=ReferralSource.PHYSIO,
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+        messages.success(
+            request, _("Referral proposed. Check the letter, then approve and send it.")
+        )
+        return redirect("referrals:detail", referral.pk)
+    past = episode.referrals.select_related("campus").order_by("-created_at")
     return render(
-        request, "referrals/coordinator_home.html", {"campus": coordinator_campus(request.user)}
+        request,
+        "referrals/propose.html",
+        {"episode": episode, "patient": episode.patient, "form": form, "past": past},
+    )
+
+
+@role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)
+def letter_download(request: HttpRequest, pk: int, version: int | None = None) -> HttpResponse:
+    referral = _get_visible(request, pk)
+    letters = ReferralLetter.objects.filter(referral=referral)
+    letter = (
+        get_object_or_404(letters, version=version)
+        if version is not None
+        else letters.order_by("-version").first()
+    )
+    if letter is None:
+        raise Http404
+    audit.log_read(request, letter, action=ReadAction.EXPORT)
+    response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{letter.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.MANAGER, Role.ADMIN)
+def capacity(request: HttpRequest) -> HttpResponse:
+    """Weekly capacity and 'accepting referrals' per campus, with the change log."""
+    bound_pk = None
+    bound_form = None
+    if request.method == "POST":
+        campus = get_object_or_404(Campus, pk=request.POST.get("campus"))
+        bound_pk = campus.pk
+        bound_form = referral_forms.CapacityForm(
+            request.POST, prefix=f"c{campus.pk}", instance=campus
+        )
+        if bound_form.is_valid():
+            change = services.update_campus_capacity(
+                campus,
+                weekly_capacity=bound_form.cleaned_data["weekly_capacity"],
+                accepting=bound_form.cleaned_data["accepting_referrals"],
+                by=request.user,
+            )
+            if change is None:
+                messages.info(request, _("Nothing changed."))
+            else:
+                messages.success(
+                    request, _("%(campus)s: settings saved.") % {"campus": campus.name}
+                )
+            return redirect("referrals:capacity")
+    waits = campus_waits()
+    rows = []
+    for wait in waits:
+        form = (
+            bound_form
+            if wait.campus.pk == bound_pk
+            else referral_forms.CapacityForm(prefix=f"c{wait.campus.pk}", instance=wait.campus)
+        )
+        rows.append((wait, form))
+    changes = CampusCapacityChange.objects.select_related("campus", "changed_by")[
+        :CAPACITY_LOG_ROWS
+    ]
+    return render(
+        request,
+        "referrals/capacity.html",
+        {
+            "rows": rows,
+            "changes": changes,
+            "none_accepting": not any(w.accepting for w in waits),
+        },
+        status=400 if bound_form is not None else 200,
     )

@@ -1,0 +1,109 @@
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models import Campus
+from referrals.models import ReferralState
+
+OPEN = "open"
+ALL = "all"
+
+
+class StateFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[(OPEN, _("to do (sent, accepted, booked)")), (ALL, _("all"))]
+        + list(ReferralState.choices),
+    )
+
+    def selected(self, default: str = OPEN) -> str:
+        if self.is_bound and self.is_valid() and self.cleaned_data["state"]:
+            return str(self.cleaned_data["state"])
+        return default
+
+
+class ProposeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for referral"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=_("This text goes into the letter to the GP."),
+    )
+
+
+class SendForm(forms.Form):
+    campus = forms.ModelChoiceField(
+        label=_("Campus"),
+        queryset=Campus.objects.order_by("name"),
+        required=False,
+        empty_label=_("keep the proposed campus"),
+    )
+    campus_change_reason = forms.CharField(
+        label=_("Reason for another campus"), required=False, max_length=300
+    )
+
+    def __init__(self, *args: Any, current_campus: Campus | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current_campus = current_campus
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        campus = data.get("campus")
+        changed = campus is not None and campus != self.current_campus
+        if changed and not (data.get("campus_change_reason") or "").strip():
+            self.add_error(
+                "campus_change_reason", _("Give a reason for sending it to another campus.")
+            )
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+
+
+class BookForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    at = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    place = forms.CharField(
+        label=_("Place"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: the campus address."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, at = data.get("day"), data.get("at")
+        if day and at and timezone.make_aware(datetime.combine(day, at)) <= timezone.now():
+            self.add_error("day", _("The appointment must be in the future."))
+        return data
+
+
+class RedirectForm(forms.Form):
+    campus = forms.ModelChoiceField(label=_("To campus"), queryset=Campus.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args: Any, current_campus: Campus | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = Campus.objects.order_by("name")
+        if current_campus is not None:
+            others = others.exclude(pk=current_campus.pk)
+        self.fields["campus"].queryset = others  # type: ignore[attr-defined]
+        if others.count() == 1:
+            self.fields["campus"].initial = others.first()
+
+
+class CapacityForm(forms.ModelForm):
+    class Meta:
+        model = Campus
+        fields = ["weekly_capacity", "accepting_referrals"]
