@@ -1,10 +1,299 @@
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
 from clinics.models import Role
+from intake import triage
+from intake.models import Episode, EpisodeState
+from security import audit
+from security.models import ReadAction
+from treatment import charts, pathway, queries, services
+from treatment.forms import DischargeForm, GoalFormSet, PlanForm, SessionForm
+from treatment.models import (
+    APPROACH_FOR_RISK,
+    Discharge,
+    TreatmentPlan,
+    strengthening_allowed_from,
+)
+
+PAGE_SIZE = 25
+
+
+def _page(request: HttpRequest, queryset: Any, param: str) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
+
+
+def _weeks_since(day: date, today: date) -> int:
+    return (today - day).days // 7
 
 
 @role_required(Role.PHYSIOTHERAPIST)
 def caseload(request: HttpRequest) -> HttpResponse:
-    return render(request, "treatment/caseload.html")
+    today = timezone.localdate()
+    episodes = _page(request, queries.caseload(request.user), "page")
+    for episode in episodes:
+        episode.weeks_since_intake = _weeks_since(episode.intake_date, today)
+        episode.latest_pain = (
+            episode.latest_session_pain
+            if episode.latest_session_pain is not None
+            else episode.intake.pain_now
+        )
+    waiting = _page(request, queries.queue(), "queue_page")
+    for episode in waiting:
+        episode.weeks_since_intake = _weeks_since(episode.intake_date, today)
+    alerts = _page(request, queries.open_alerts(), "alerts_page")
+    return render(
+        request,
+        "treatment/caseload.html",
+        {"episodes": episodes, "queue": waiting, "alerts": alerts, "today": today},
+    )
+
+
+def _episode(request: HttpRequest, pk: int, *, to_change: bool = False) -> Episode:
+    """The episode if this physiotherapist may see it (theirs, or waiting in the queue);
+    ``to_change``: only theirs, and still in treatment."""
+    episode = get_object_or_404(
+        Episode.objects.select_related("patient", "intake", "physio"), pk=pk
+    )
+    mine = episode.physio_id == request.user.pk
+    queued = episode.state == EpisodeState.OPEN and episode.physio_id is None
+    if not (mine or queued):
+        raise PermissionDenied
+    if to_change and not (mine and episode.state == EpisodeState.IN_TREATMENT):
+        raise PermissionDenied
+    return episode
+
+
+@require_POST
+@role_required(Role.PHYSIOTHERAPIST)
+def take(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=pk)
+    if services.take_episode(episode.pk, physio=request.user):
+        messages.success(
+            request,
+            _("%(patient)s is now on your caseload. Write the treatment plan.")
+            % {"patient": episode.patient.full_name},
+        )
+        return redirect("treatment:plan", pk=episode.pk)
+    messages.warning(
+        request,
+        _("%(patient)s was already taken by another physiotherapist.")
+        % {"patient": episode.patient.full_name},
+    )
+    return redirect("treatment:caseload")
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = _episode(request, pk)
+    plan = (
+        TreatmentPlan.objects.filter(episode=episode)
+        .prefetch_related("goals", "prescriptions__exercise")
+        .first()
+    )
+    values = services.episode_measurements(episode)
+    sessions = list(episode.treatment_sessions.chronological().select_related("recorded_by"))
+    discharge = Discharge.objects.filter(episode=episode).first()
+    language = translation.get_language() or "nl"
+    audit.log_read(request, episode)
+    return render(
+        request,
+        "treatment/episode_detail.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "intake": episode.intake,
+            "plan": plan,
+            "prescriptions": [(p, p.exercise.name_in(language)) for p in plan.prescriptions.all()]
+            if plan
+            else [],
+            "sessions": sessions,
+            "measurements": [(m, charts.source_label(m.source)) for m in values],
+            "pain_chart": charts.pain_chart(values),
+            "odi_chart": charts.odi_chart(values),
+            "discharge": discharge,
+            "follow_ups": pathway.follow_ups_of(episode),
+            "referrals": pathway.referrals_of(episode),
+            "mine": episode.physio_id == request.user.pk,
+            "in_treatment": episode.state == EpisodeState.IN_TREATMENT,
+            "weeks_since_intake": _weeks_since(episode.intake_date, timezone.localdate()),
+            "strengthening_from": strengthening_allowed_from(episode.intake_date),
+        },
+    )
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = _episode(request, pk, to_change=True)
+    existing = (
+        TreatmentPlan.objects.filter(episode=episode)
+        .prefetch_related("goals", "prescriptions__exercise")
+        .first()
+    )
+    if existing:
+        initial = {
+            "approach": existing.approach,
+            "sessions_per_week": existing.sessions_per_week,
+            "planned_sessions": existing.planned_sessions,
+            "next_session_on": existing.next_session_on,
+            "exercises": [p.exercise for p in existing.prescriptions.all()],
+        }
+        goals_initial = [
+            {"description": g.description, "target_date": g.target_date, "achieved": g.achieved}
+            for g in existing.goals.all()
+        ]
+    else:
+        initial = {"approach": APPROACH_FOR_RISK.get(episode.intake.start_back_risk)}
+        goals_initial = []
+    data = request.POST if request.method == "POST" else None
+    if data is None:
+        audit.log_read(request, episode, action=ReadAction.EDIT_FORM)
+    form = PlanForm(data, initial=initial, episode=episode)
+    goals = GoalFormSet(data, initial=goals_initial, prefix="goals")
+    if data is not None and form.is_valid() and goals.is_valid():
+        try:
+            services.save_plan(
+                episode,
+                by=request.user,
+                approach=form.cleaned_data["approach"],
+                sessions_per_week=form.cleaned_data["sessions_per_week"],
+                planned_sessions=form.cleaned_data["planned_sessions"],
+                next_session_on=form.cleaned_data["next_session_on"],
+                goals=goals.goals(),
+                exercises=form.cleaned_data["exercises"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The treatment plan is saved."))
+            return redirect("treatment:episode", pk=episode.pk)
+    return render(
+        request,
+        "treatment/plan_form.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "intake": episode.intake,
+            "form": form,
+            "goals": goals,
+            "existing": existing,
+        },
+    )
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def session_new(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = _episode(request, pk, to_change=True)
+    data = request.POST if request.method == "POST" else None
+    form = SessionForm(data, initial={"session_date": timezone.localdate()}, episode=episode)
+    if data is not None and form.is_valid():
+        cleaned = form.cleaned_data
+        try:
+            services.record_session(
+                episode,
+                by=request.user,
+                session_date=cleaned["session_date"],
+                pain_now=cleaned["pain_now"],
+                odi_percent=cleaned["odi_percent"],
+                odi_sections=form.odi_sections(),
+                work_done=cleaned["work_done"],
+                adherence=cleaned["adherence"],
+                notes=cleaned["notes"],
+                next_session_on=cleaned["next_session_on"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The session is recorded."))
+            return redirect("treatment:episode", pk=episode.pk)
+    return render(
+        request,
+        "treatment/session_form.html",
+        {"episode": episode, "patient": episode.patient, "form": form},
+    )
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def handout(request: HttpRequest, pk: int) -> HttpResponse:
+    """The exercise programme to print for the patient, in the patient's language."""
+    episode = _episode(request, pk)
+    if episode.physio_id != request.user.pk:
+        raise PermissionDenied
+    treatment_plan = (
+        TreatmentPlan.objects.filter(episode=episode)
+        .prefetch_related("goals", "prescriptions__exercise")
+        .first()
+    )
+    language = episode.patient.language
+    audit.log_read(request, episode, action=ReadAction.EXPORT)
+    with translation.override(language):
+        exercises = [
+            {
+                "name": p.exercise.name_in(language),
+                "instructions": p.exercise.instructions_in(language),
+                "dosage": p.exercise.dosage_in(language),
+                "kind": p.exercise.get_kind_display(),
+            }
+            for p in (treatment_plan.prescriptions.all() if treatment_plan else [])
+        ]
+        html = render_to_string(
+            "treatment/handout.html",
+            {
+                "episode": episode,
+                "patient": episode.patient,
+                "plan": treatment_plan,
+                "exercises": exercises,
+                "advice": triage.ADVICE[triage.PHYSIO][language].splitlines(),
+                "signs_intro": triage.EMERGENCY_SIGNS_INTRO[language],
+                "signs": triage.EMERGENCY_SIGNS[language],
+                "printed_on": timezone.localdate(),
+                "physio": request.user,
+            },
+            request=request,
+        )
+    response = HttpResponse(html)
+    response["Content-Language"] = language
+    return response
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def discharge(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = _episode(request, pk, to_change=True)
+    form = DischargeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.discharge_episode(
+                episode,
+                by=request.user,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("The episode is closed (%(outcome)s).")
+                % {"outcome": result.get_outcome_display()},
+            )
+            return redirect("treatment:episode", pk=episode.pk)
+    return render(
+        request,
+        "treatment/discharge_form.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "form": form,
+            "follow_ups": pathway.follow_ups_of(episode),
+        },
+    )

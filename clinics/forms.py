@@ -1,0 +1,68 @@
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clinics.dashboard import MAX_MONTHS, NO_CAMPUS, Period, parse_month
+from clinics.models import Campus
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-01"})
+
+    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        month = parse_month(text)
+        if month is None:
+            raise forms.ValidationError(_("Give a month as year-month, e.g. 2026-03."))
+        return month
+
+
+class DashboardFilterForm(forms.Form):
+    """The period (whole months) and campus of the manager's figures."""
+
+    start = MonthField(label=_("From"), required=False)
+    end = MonthField(label=_("To"), required=False)
+    campus = forms.ChoiceField(label=_("Campus"), required=False)
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["campus"].choices = [
+            ("", _("all campuses")),
+            *Campus.objects.order_by("name").values_list("code", "name"),
+            (NO_CAMPUS, _("outside the catchments")),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        current = Period.ending(self.today)
+        start, end = data.get("start"), data.get("end")
+        if start is None and end is None:
+            start, end = current.first, current.last
+        elif start is None:
+            start = Period.ending(end).first
+        elif end is None:
+            end = max(start, current.last)
+        if end < start:
+            self.add_error("end", _("The end month is before the start month."))
+            return data
+        period = Period(start, end)
+        if len(period.months) > MAX_MONTHS:
+            self.add_error("start", _("Choose at most %(months)d months.") % {"months": MAX_MONTHS})
+            return data
+        data["period"] = period
+        return data
+
+    def selected_period(self) -> Period:
+        if self.is_valid():
+            return self.cleaned_data["period"]  # type: ignore[no-any-return]
+        return Period.ending(self.today)
+
+    def selected_campus(self) -> str | None:
+        if self.is_valid():
+            return self.cleaned_data.get("campus") or None
+        return None
