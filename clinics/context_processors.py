@@ -8,9 +8,13 @@ from clinics.models import Role
 # (role, url name, label) in the order they appear in the top bar.
 NAVIGATION = (
     (Role.RECEPTION, "intake:reception_home", _("Reception")),
+    (Role.RECEPTION, "followups:call_list", _("Call list")),
+    (Role.RECEPTION, "followups:overview", _("Follow-ups")),
     (Role.PHYSIOTHERAPIST, "treatment:caseload", _("Caseload")),
+    (Role.PHYSIOTHERAPIST, "referrals:proposals", _("Pain-clinic referrals")),
     (Role.COORDINATOR, "referrals:coordinator_home", _("Referrals")),
     (Role.MANAGER, "clinics:manager_home", _("Figures")),
+    (Role.MANAGER, "referrals:capacity", _("Pain-clinic capacity")),
     (Role.ADMIN, "admin:index", _("Administration")),
 )
 

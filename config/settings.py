@@ -5,9 +5,11 @@ Every value has a development default that works on a machine with only Python
 With DEBUG off, a missing SECRET_KEY stops start-up with its name.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,23 +39,36 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "auditlog",
     "clinics",
     "intake",
     "treatment",
     "followups",
     "referrals",
+    "security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "security.middleware.PatientLinkRateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "security.middleware.TwoFactorMiddleware",
+    "security.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lockout flagged during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -71,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "clinics.context_processors.navigation",
+                "security.context_processors.security",
             ],
         },
     },
@@ -94,9 +110,24 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Axes first: it refuses a locked-out username+IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "security.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2id for new and upgraded passwords; the others only read older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -136,7 +167,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # E-mail: files under var/mail/ by default so a newcomer can read what was sent.
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
-vars().update(env.email_url("EMAIL_URL", default="filemail://" + EMAIL_FILE_PATH))
+# django-environ drops the first "/" of the URL's path, hence the extra one.
+vars().update(env.email_url("EMAIL_URL", default="filemail:///" + EMAIL_FILE_PATH))
+# Seconds an SMTP connection may hang before the outbox counts it as a temporary failure.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Backpath <no-reply@backpath.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -188,13 +222,94 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
+# Content-Security-Policy (django-csp 4): only our own files; no inline script or
+# style anywhere (tests/test_security_headers.py scans the templates).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# Login protection (django-axes): BACKPATH_LOCKOUT_ATTEMPTS failed logins for one
+# username from one address lock that pair out for BACKPATH_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env.int("BACKPATH_LOCKOUT_ATTEMPTS", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("BACKPATH_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "security.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "security.net.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries are
+# trusted (0: use the socket address). Used for lockout, rate limits and the audit log.
+BACKPATH_PROXY_COUNT = env.int("BACKPATH_PROXY_COUNT", default=0)
+
+# Two-step login (django-otp, TOTP). Staff may turn it on; these roles must.
+OTP_TOTP_ISSUER = "Backpath"
+BACKPATH_2FA_REQUIRED_ROLES = env.list(
+    "BACKPATH_2FA_REQUIRED_ROLES", default=[] if TESTING else ["manager", "admin"]
+)
+# Seconds before the session ends at which the page warns (see SESSION_COOKIE_AGE).
+BACKPATH_SESSION_WARNING_SECONDS = env.int("BACKPATH_SESSION_WARNING_SECONDS", default=5 * 60)
+
+# Public patient links (intake, follow-up questionnaires): requests per address per
+# window, counted per path prefix; 0 switches the limit off (as in tests, except the
+# ones that test it).
+BACKPATH_PATIENT_LINK_PREFIXES = ["/intake/", "/q/"]
+BACKPATH_LINK_RATE_LIMIT = env.int("BACKPATH_LINK_RATE_LIMIT", default=0 if TESTING else 30)
+BACKPATH_LINK_RATE_WINDOW = env.int("BACKPATH_LINK_RATE_WINDOW", default=300)
+
+# Audit log (django-auditlog for changes, security.ReadLog for reads).
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+AUDITLOG_STORE_JSON_CHANGES = True
+
+# GDPR: patient records are kept this many years after the last contact (Belgian law of
+# 22 April 2019 on quality of care, art. 35: at least 30 years); erasure on request is
+# pseudonymisation, possible only after that.
+BACKPATH_RETENTION_YEARS = env.int("BACKPATH_RETENTION_YEARS", default=30)
+
+# The cache holds rate-limit counters: Redis when there is one, so every web process
+# counts together; tests keep theirs in memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL and not TESTING
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# No request bodies and no query strings in the logs: a search URL carries a name.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_query_strings": {"()": "security.logging.RedactQueryStrings"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_query_strings"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Replaces Django's default "django" logger, whose mail_admins handler would e-mail
+    # the request (POST data included) on a server error.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 if TESTING:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("physio/", include("treatment.urls")),
     path("coordinator/", include("referrals.urls")),
     path("manager/", include("clinics.urls")),
-    path("q/", include("followups.urls")),
+    path("", include("followups.urls")),  # q/<token>/ (patients) and followups/ (staff)
+    path("security/", include("security.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,8 @@ from intake.models import (
     Language,
     Patient,
 )
+from security import audit
+from security.models import ReadAction
 
 PAGE_SIZE = 25
 ALERTS_ON_HOME = 50
@@ -67,6 +69,8 @@ def patient_search(request: HttpRequest) -> HttpResponse:
         if query
         else ([], False)
     )
+    if query:
+        audit.log_search(request, patients, kind=audit.search_kind(query))
     return render(
         request,
         "intake/patient_search.html",
@@ -108,6 +112,8 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         services.update_patient(form)
         messages.success(request, _("Patient details saved."))
         return redirect("intake:patient_detail", patient.pk)
+    if request.method == "GET":
+        audit.log_read(request, patient, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "intake/patient_form.html",
@@ -119,6 +125,7 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_object_or_404(Patient.objects.select_related("campus_preference"), pk=patient_id)
     episodes = patient.episodes.select_related("intake", "physio").order_by("-intake_date", "-id")
+    audit.log_read(request, patient)
     return render(request, "intake/patient_detail.html", {"patient": patient, "episodes": episodes})
 
 
@@ -151,6 +158,7 @@ def intake_result(request: HttpRequest, intake_id: int) -> HttpResponse:
     assessment = get_object_or_404(
         IntakeAssessment.objects.select_related("episode__patient", "recorded_by"), pk=intake_id
     )
+    audit.log_read(request, assessment)
     language = translation.get_language() or "nl"
     patient_language = assessment.episode.patient.language
     return render(

@@ -77,3 +77,58 @@ def make_intake(patient=None, *, by=None, intake_date=None, start_back=None, odi
         by=by,
         intake_date=day,
     )
+
+
+# --- treatment (issue 7) -----------------------------------------------------------------
+
+HIGH_RISK_START_BACK = [1, 1, 1, 1, 1, 1, 1, 0, "very_much"]
+
+
+def make_episode_in_treatment(physio, **intake_kwargs):  # type: ignore[no-untyped-def]
+    """A PHYSIO intake taken by ``physio``; returns the Episode (state in_treatment)."""
+    from treatment.services import take_episode
+
+    episode = make_intake(**intake_kwargs).episode
+    assert take_episode(episode.pk, physio=physio)
+    episode.refresh_from_db()
+    return episode
+
+
+def make_plan(episode, physio, *, exercises=(), **overrides):  # type: ignore[no-untyped-def]
+    """A treatment plan through the real service, one goal, the given exercise codes."""
+    from datetime import timedelta
+
+    from treatment.models import Exercise
+    from treatment.services import Goal, save_plan
+
+    fields = {
+        "approach": "physiotherapy",
+        "sessions_per_week": 2,
+        "planned_sessions": 8,
+        "goals": [Goal("Walk 30 minutes", episode.intake_date + timedelta(days=42))],
+        "exercises": list(Exercise.objects.filter(code__in=exercises)),
+    }
+    fields.update(overrides)
+    return save_plan(episode, by=physio, **fields)
+
+
+def make_referral(
+    patient=None,
+    *,
+    reason="Still in pain at the six-week follow-up",
+    source="follow_up",
+    by=None,
+    **patient_fields,
+):  # type: ignore[no-untyped-def]
+    """A proposed pain-clinic referral, through the real intake and referral services."""
+    from referrals.services import propose_referral
+
+    intake = make_intake(patient or PatientFactory(**patient_fields))
+    return propose_referral(intake.episode, source=source, reason=reason, by=by)
+
+
+def make_follow_up(patient=None, *, intake_date=None, **patient_fields):  # type: ignore[no-untyped-def]
+    """A patient with a recorded intake; returns the intake's first (scheduled) follow-up."""
+    patient = patient or PatientFactory(**patient_fields)
+    assessment = make_intake(patient, intake_date=intake_date)
+    return assessment.episode.follow_ups.get(number=1)

@@ -18,7 +18,7 @@ def test_every_beat_entry_names_a_registered_task_and_expires():
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_on_redis_runs_a_task_and_writes_to_the_database(redis_url, settings):
     assert app.conf.broker_url.startswith("redis://"), "tests must use the Redis broker here"
     app.control.purge()

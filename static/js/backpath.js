@@ -48,3 +48,39 @@ document.addEventListener("click", function (event) {
   var trigger = event.target.closest("[data-print]");
   if (trigger) { event.preventDefault(); window.print(); }
 });
+
+// Session expiry warning (issue 8). Staff sessions end after SESSION_COOKIE_AGE seconds
+// without a request; a few minutes before, a banner offers to stay logged in. Any
+// request (a page, an htmx action, the button) starts the count again.
+document.addEventListener("DOMContentLoaded", function () {
+  var body = document.body;
+  var timeout = parseInt(body.getAttribute("data-session-timeout"), 10);
+  var warning = parseInt(body.getAttribute("data-session-warning"), 10);
+  var box = document.querySelector("[data-session-warning-box]");
+  if (!timeout || !box) { return; }
+  var warnTimer = null;
+  var endTimer = null;
+  function schedule() {
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(endTimer);
+    box.hidden = true;
+    warnTimer = window.setTimeout(function () { box.hidden = false; },
+      Math.max(timeout - (warning || 0), 0) * 1000);
+    endTimer = window.setTimeout(function () {
+      window.location.assign(body.getAttribute("data-login-url") + "?next=" +
+        encodeURIComponent(window.location.pathname));
+    }, timeout * 1000);
+  }
+  box.querySelector("[data-session-keepalive]").addEventListener("click", function () {
+    var token = document.querySelector("[name=csrfmiddlewaretoken]");
+    var headers = JSON.parse(body.getAttribute("hx-headers") || "{}");
+    if (token) { headers["X-CSRFToken"] = token.value; }
+    fetch(body.getAttribute("data-keepalive-url"), {
+      method: "POST", headers: headers, credentials: "same-origin", redirect: "manual"
+    }).then(function (response) {
+      if (response.status === 204) { schedule(); } else { window.location.reload(); }
+    }, function () { window.location.reload(); });
+  });
+  document.addEventListener("htmx:afterRequest", schedule);
+  schedule();
+});

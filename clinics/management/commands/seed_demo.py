@@ -5,7 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Each module has a ``seed(stdout)`` function; later steps may use earlier ones' data.
-DEMO_STEPS = ("clinics.demo", "intake.demo")
+DEMO_STEPS = (
+    "clinics.demo",
+    "intake.demo",
+    "followups.demo",
+    "treatment.demo",
+    "referrals.demo",
+)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SecurityConfig(AppConfig):
+    name = "security"
+    verbose_name = _("Security and audit")
+
+    def ready(self) -> None:
+        from security import audit, twofactor
+
+        audit.register_change_logging()
+        audit.guard_change_log()
+        twofactor.connect_signals()

@@ -1,0 +1,217 @@
+import json
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+
+from clinics.access import home_url_for, role_required
+from clinics.models import Role
+from intake.forms import SearchForm
+from intake.models import Patient
+from security import audit, gdpr, twofactor
+from security.fhir import patient_bundle
+from security.forms import ErasureForm, TokenForm
+from security.models import ErasureOutcome, ErasureRecord, ReadAction, ReadLog
+
+AUDIT_PAGE_SIZE = 50
+SEARCH_RESULTS = 25
+ALL_ROLES = tuple(Role.values)
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return home_url_for(request.user)
+
+
+def _redirect_with_next(url_name: str, request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse(url_name)}?next={quote(_next_url(request))}")
+
+
+def _second_step_done(request: HttpRequest, device: Any) -> None:
+    otp_login(request, device)
+    request.session.cycle_key()
+    request.session[twofactor.SESSION_KEY] = True
+
+
+# --- two-step login ----------------------------------------------------------------
+
+
+@role_required(*ALL_ROLES)
+def twofactor_setup(request: HttpRequest) -> HttpResponse:
+    """Turn on two-step login: scan the QR code (or type the key), confirm with a code."""
+    user = request.user
+    if user_has_device(user, confirmed=True):
+        if not user.is_verified():  # type: ignore[union-attr]
+            return _redirect_with_next("security:twofactor_verify", request)
+        return render(request, "security/twofactor_on.html", {"next": _next_url(request)})
+    device = twofactor.pending_device(user)
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            _second_step_done(request, device)
+            messages.success(request, _("Two-step login is on."))
+            return redirect(_next_url(request))
+        form.add_error("token", _("This code is not right. Check the time on your phone."))
+    return render(
+        request,
+        "security/twofactor_setup.html",
+        {
+            "form": form,
+            "secret": twofactor.secret_text(device),
+            "otpauth_uri": device.config_url,
+            "qr": twofactor.qr_data_uri(device),
+            "required": twofactor.must_use_2fa(user),
+            "next": _next_url(request),
+        },
+    )
+
+
+@role_required(*ALL_ROLES)
+def twofactor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step after the password: a code from the authenticator app."""
+    if request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(_next_url(request))
+    if not user_has_device(request.user, confirmed=True):
+        return _redirect_with_next("security:twofactor_setup", request)
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            _second_step_done(request, device)
+            return redirect(_next_url(request))
+        form.add_error(
+            "token",
+            _("This code is not right. After several wrong codes you must wait a little."),
+        )
+    return render(
+        request, "security/twofactor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@role_required(*ALL_ROLES)
+@require_POST
+def session_keepalive(request: HttpRequest) -> HttpResponse:
+    """Called by the session warning's "stay signed in" button: the request itself
+    renews the session (SESSION_SAVE_EVERY_REQUEST)."""
+    return HttpResponse(status=204)
+
+
+# --- audit trail and GDPR (managers) ------------------------------------------------
+
+
+@role_required(Role.MANAGER)
+def audit_home(request: HttpRequest) -> HttpResponse:
+    """Find a patient's file to see who looked at it, export it or handle an erasure."""
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    patients: list[Patient] = []
+    if query:
+        patients = list(Patient.objects.search(query).order_by("name_key", "id")[:SEARCH_RESULTS])
+        audit.log_search(request, patients, kind=audit.search_kind(query))
+    return render(
+        request,
+        "security/audit_home.html",
+        {"search_form": form, "query": query, "patients": patients},
+    )
+
+
+@role_required(Role.MANAGER)
+def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Who looked at this file, and what changed in it."""
+    patient = get_object_or_404(Patient, pk=patient_id)
+    audit.log_read(request, patient, action=ReadAction.AUDIT)
+    reads = Paginator(ReadLog.objects.for_patient(patient.pk), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("reads")
+    )
+    changes = Paginator(
+        audit.change_entries_for(patient.pk)
+        .select_related("content_type", "actor")
+        .order_by("-timestamp", "-pk"),
+        AUDIT_PAGE_SIZE,
+    ).get_page(request.GET.get("changes"))
+    return render(
+        request,
+        "security/patient_audit.html",
+        {
+            "patient": patient,
+            "reads": reads,
+            "changes": changes,
+            "erasures": ErasureRecord.objects.for_patient(patient.pk),
+        },
+    )
+
+
+def _download(data: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
+    body = json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(Role.MANAGER)
+def export_json(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    audit.log_read(request, patient, action=ReadAction.EXPORT)
+    data = gdpr.export_record(patient)
+    return _download(data, f"patient-{patient.pk}.json", "application/json")
+
+
+@role_required(Role.MANAGER)
+def export_fhir(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    bundle = patient_bundle(patient)
+    audit.log_read(request, patient, action=ReadAction.EXPORT)
+    return _download(bundle, f"patient-{patient.pk}.fhir.json", "application/fhir+json")
+
+
+@role_required(Role.MANAGER)
+def erase(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Handle a patient's request for erasure (pseudonymisation after the retention period)."""
+    patient = get_object_or_404(Patient, pk=patient_id)
+    retention = gdpr.retention_of(patient)
+    form = ErasureForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        record = gdpr.erase_patient(patient.pk, by=request.user)
+        if record.outcome == ErasureOutcome.PSEUDONYMISED:
+            messages.success(request, _("The patient's data has been pseudonymised."))
+        else:
+            messages.warning(
+                request,
+                _("The request is registered but refused: the record must be kept until %(date)s.")
+                % {"date": record.keep_until.strftime("%d/%m/%Y")},
+            )
+        return redirect("security:patient_audit", patient.pk)
+    return render(
+        request,
+        "security/erase.html",
+        {"patient": patient, "retention": retention, "form": form},
+    )
+
+
+def locked_out(request: HttpRequest, response: Any = None, credentials: Any = None) -> HttpResponse:
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): a page, status 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"minutes": minutes, "attempts": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )

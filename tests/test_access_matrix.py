@@ -1,0 +1,431 @@
+"""Every URL, every role: the expected answer comes from an explicit table.
+
+``test_every_url_has_an_entry`` fails when a URL name has no row in ``MATRIX`` (or the
+admin rule): a new page must say here who may open it. Each row builds its URL with
+objects made by the factories and states, per persona, what a GET answers:
+
+- ``LOGIN``: a redirect to the login page (anonymous users),
+- a status code (200, 403, 404, 405 for POST-only views...),
+- ``Redirect("/prefix")``: a redirect elsewhere.
+
+Rows name the roles that are allowed (``allow``); the others get 403 and anonymous
+users the login page, unless ``answers`` says otherwise. GET only: no page is changed.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from intake.services import create_intake_link
+from tests.factories import (
+    PatientFactory,
+    StaffFactory,
+    make_episode_in_treatment,
+    make_intake,
+    make_referral,
+)
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS, NO_ROLE = "anonymous", "no_role"
+RECEPTION, PHYSIO, COORDINATOR = "reception", "physiotherapist", "coordinator"
+MANAGER, ADMIN = "manager", "admin"
+PERSONAS = (ANONYMOUS, NO_ROLE, RECEPTION, PHYSIO, COORDINATOR, MANAGER, ADMIN)
+STAFF = PERSONAS[1:]
+LOGIN = "login"
+
+
+@dataclass(frozen=True)
+class Redirect:
+    prefix: str
+
+
+@dataclass(frozen=True)
+class Page:
+    allow: tuple[str, ...] = ()
+    ok: Any = 200
+    kwargs: Callable[["Samples"], dict[str, Any]] | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def expected(self, persona: str) -> Any:
+        if persona in self.answers:
+            return self.answers[persona]
+        if persona == ANONYMOUS:
+            return LOGIN
+        return self.ok if persona in self.allow else 403
+
+
+class Samples:
+    """Objects for the URLs' arguments, made on first use."""
+
+    def __init__(self, users: dict[str, Any]) -> None:
+        self.users = users
+        self._cache: dict[str, Any] = {}
+
+    def _once(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    @property
+    def patient(self) -> Any:
+        return self._once("patient", PatientFactory)
+
+    @property
+    def intake(self) -> Any:
+        return self._once("intake", lambda: make_intake(self.patient))
+
+    @property
+    def alert(self) -> Any:
+        return self._once("alert", lambda: make_intake(fever=True).episode.alerts.get())
+
+    @property
+    def treated_episode(self) -> Any:
+        return self._once("treated", lambda: make_episode_in_treatment(self.users[PHYSIO]))
+
+    @property
+    def token(self) -> str:
+        return self._once("token", lambda: create_intake_link(self.patient, by=None)[1])
+
+    @property
+    def answered_follow_up(self) -> Any:
+        def make() -> Any:
+            from followups.demo import IMPROVING
+            from followups.models import FollowUp
+            from followups.services import record_answers
+
+            follow_up = make_intake().episode.follow_ups.get(number=1)
+            FollowUp.objects.filter(pk=follow_up.pk).update(state="invited")
+            return record_answers(follow_up, IMPROVING, channel="link")
+
+        return self._once("answered", make)
+
+    @property
+    def referral(self) -> Any:
+        """Sent to Bornem (postcode 2880), so the Bornem coordinator sees it."""
+
+        def make() -> Any:
+            from referrals.services import send_referral
+
+            referral = make_referral(postcode="2880")
+            return send_referral(referral, by=self.users[PHYSIO])
+
+        return self._once("referral", make)
+
+
+def _patient(s: Samples) -> dict[str, Any]:
+    return {"patient_id": s.patient.pk}
+
+
+def _intake(s: Samples) -> dict[str, Any]:
+    return {"intake_id": s.intake.pk}
+
+
+def _treated(s: Samples) -> dict[str, Any]:
+    return {"pk": s.treated_episode.pk}
+
+
+def _referral(s: Samples) -> dict[str, Any]:
+    return {"pk": s.referral.pk}
+
+
+def _any_pk(s: Samples) -> dict[str, Any]:
+    """For POST-only views: a GET is refused before any object is looked up."""
+    return {"pk": 1}
+
+
+PUBLIC = dict.fromkeys(PERSONAS, 200)
+POST_ONLY = 405
+
+MATRIX: dict[str, Page] = {
+    # --- foundation ---------------------------------------------------------------------
+    "home": Page(
+        answers={
+            ANONYMOUS: LOGIN,
+            NO_ROLE: Redirect("/no-role/"),
+            RECEPTION: Redirect("/reception/"),
+            PHYSIO: Redirect("/physio/"),
+            COORDINATOR: Redirect("/coordinator/"),
+            MANAGER: Redirect("/manager/"),
+            ADMIN: Redirect("/admin/"),
+        }
+    ),
+    "no_role": Page(answers=dict.fromkeys(STAFF, 403)),
+    "login": Page(answers={ANONYMOUS: 200, **dict.fromkeys(STAFF, Redirect("/"))}),
+    "logout": Page(answers=dict.fromkeys(PERSONAS, POST_ONLY)),
+    "set_language": Page(answers=dict.fromkeys(PERSONAS, Redirect("/"))),
+    # --- intake (reception) -------------------------------------------------------------
+    "intake:reception_home": Page(allow=(RECEPTION,)),
+    "intake:patient_search": Page(allow=(RECEPTION,)),
+    "intake:patient_new": Page(allow=(RECEPTION,)),
+    "intake:patient_detail": Page(allow=(RECEPTION,), kwargs=_patient),
+    "intake:patient_edit": Page(allow=(RECEPTION,), kwargs=_patient),
+    "intake:intake_new": Page(allow=(RECEPTION,), kwargs=_patient),
+    "intake:intake_link": Page(allow=(RECEPTION,), ok=POST_ONLY, kwargs=_patient),
+    "intake:intake_result": Page(allow=(RECEPTION,), kwargs=_intake),
+    "intake:intake_review": Page(allow=(RECEPTION,), ok=POST_ONLY, kwargs=_intake),
+    "intake:alert_acknowledge": Page(
+        allow=(RECEPTION, PHYSIO), ok=POST_ONLY, kwargs=lambda s: {"alert_id": s.alert.pk}
+    ),
+    "intake:advice_sheet": Page(
+        allow=(RECEPTION, PHYSIO), kwargs=lambda s: {"disposition": "GP_SOON", "language": "fr"}
+    ),
+    "intake_public:self_intake": Page(answers=PUBLIC, kwargs=lambda s: {"token": s.token}),
+    # --- treatment (physiotherapists) ---------------------------------------------------
+    "treatment:caseload": Page(allow=(PHYSIO,)),
+    "treatment:episode": Page(allow=(PHYSIO,), kwargs=_treated),
+    "treatment:take": Page(
+        answers=dict.fromkeys(PERSONAS, POST_ONLY),
+        kwargs=_any_pk,
+        note="require_POST sits outside role_required: every GET is 405, even anonymous",
+    ),
+    "treatment:plan": Page(allow=(PHYSIO,), kwargs=_treated),
+    "treatment:session_new": Page(allow=(PHYSIO,), kwargs=_treated),
+    "treatment:handout": Page(allow=(PHYSIO,), kwargs=_treated),
+    "treatment:discharge": Page(allow=(PHYSIO,), kwargs=_treated),
+    # --- referrals (physiotherapists, coordinators, managers) ---------------------------
+    "referrals:coordinator_home": Page(allow=(COORDINATOR,)),
+    "referrals:proposals": Page(allow=(PHYSIO,)),
+    "referrals:capacity": Page(allow=(MANAGER, ADMIN)),
+    "referrals:for_episode": Page(
+        allow=(PHYSIO,), kwargs=lambda s: {"episode_id": s.treated_episode.pk}
+    ),
+    "referrals:detail": Page(allow=(PHYSIO, COORDINATOR), kwargs=_referral),
+    "referrals:letter": Page(allow=(PHYSIO, COORDINATOR), kwargs=_referral),
+    "referrals:letter_version": Page(
+        allow=(PHYSIO, COORDINATOR), kwargs=lambda s: {"pk": s.referral.pk, "version": 1}
+    ),
+    "referrals:row": Page(allow=(PHYSIO, COORDINATOR), kwargs=_referral),
+    "referrals:action": Page(
+        allow=(PHYSIO, COORDINATOR),
+        ok=POST_ONLY,
+        kwargs=lambda s: {"pk": 1, "action": "accept"},
+    ),
+    "referrals:action_form": Page(
+        allow=(COORDINATOR,),
+        ok=Redirect("/coordinator/referrals/"),
+        kwargs=lambda s: {"pk": s.referral.pk, "action": "accept"},
+        answers={PHYSIO: 403},
+        note="accepting is the coordinator's action; without htmx the form opens in the page",
+    ),
+    # --- manager figures ----------------------------------------------------------------
+    "clinics:manager_home": Page(allow=(MANAGER,)),
+    "clinics:manager_figures_csv": Page(allow=(MANAGER,)),
+    # --- follow-ups (reception; patients through links) ---------------------------------
+    "followups:questionnaire": Page(
+        answers=dict.fromkeys(PERSONAS, 404),
+        kwargs=lambda s: {"token": "no-such-token"},
+        note="a valid link is checked in test_a_patient_link_opens_only_its_own_questionnaire",
+    ),
+    "followups:overview": Page(allow=(RECEPTION, MANAGER)),
+    "followups:call_list": Page(allow=(RECEPTION,)),
+    "followups:record_call": Page(allow=(RECEPTION,), ok=POST_ONLY, kwargs=_any_pk),
+    "followups:phone_answers": Page(
+        allow=(RECEPTION,),
+        ok=Redirect("/followups/calls/"),
+        kwargs=lambda s: {"pk": s.intake.episode.follow_ups.get(number=1).pk},
+        note="a follow-up not on the call list sends reception back to the list",
+    ),
+    "followups:result": Page(
+        allow=(RECEPTION, PHYSIO), kwargs=lambda s: {"pk": s.answered_follow_up.pk}
+    ),
+    "followups:dismiss_email": Page(allow=(RECEPTION,), ok=POST_ONLY, kwargs=_any_pk),
+    # --- security (issue 8) -------------------------------------------------------------
+    "security:twofactor_setup": Page(allow=STAFF[1:]),
+    "security:twofactor_verify": Page(
+        allow=STAFF[1:], ok=Redirect("/security/two-step/"), note="no authenticator yet"
+    ),
+    "security:session_keepalive": Page(allow=STAFF[1:], ok=POST_ONLY),
+    "security:audit_home": Page(allow=(MANAGER,)),
+    "security:patient_audit": Page(allow=(MANAGER,), kwargs=_patient),
+    "security:export_json": Page(allow=(MANAGER,), kwargs=_patient),
+    "security:export_fhir": Page(allow=(MANAGER,), kwargs=_patient),
+    "security:erase": Page(allow=(MANAGER,), kwargs=_patient),
+}
+
+# The Django admin guards all its pages itself (admin_view: active staff only). Its index
+# and model lists are checked; its other pages are the same view wrapper.
+ADMIN_NAMESPACE = "admin"
+
+
+def _admin_page() -> Page:
+    to_login = Redirect("/admin/login/")
+    return Page(answers={**dict.fromkeys(PERSONAS[:-1], to_login), ADMIN: 200})
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str | None, str, Any]]:
+    """(full name, namespace, view) of every URL pattern, includes followed."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _walk(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield name, namespace, pattern.callback
+
+
+def _url_names() -> list[tuple[str | None, str]]:
+    return [(name, namespace) for name, namespace, _ in _walk(get_resolver().url_patterns)]
+
+
+def _views() -> list[tuple[str | None, Any]]:
+    return [(name, view) for name, _, view in _walk(get_resolver().url_patterns)]
+
+
+def _checked_admin_names() -> list[str]:
+    return sorted(
+        name
+        for name, namespace in _url_names()
+        if namespace == ADMIN_NAMESPACE
+        and name
+        and (name == "admin:index" or name.endswith("_changelist"))
+    )
+
+
+def test_every_url_has_an_entry():
+    missing = sorted(
+        str(name)
+        for name, namespace in _url_names()
+        if namespace != ADMIN_NAMESPACE and name not in MATRIX
+    )
+    assert not missing, f"add these URL names to MATRIX in {__file__}: {missing}"
+
+
+def test_the_table_has_no_stale_entries():
+    names = {name for name, _ in _url_names()}
+    assert not set(MATRIX) - names
+
+
+def test_the_table_agrees_with_the_roles_the_views_declare():
+    """``role_required`` records its roles on the view: every declared role is allowed
+    in the table or has its own answer there, and the table allows no other role."""
+    for name, view in _views():
+        declared = {str(role) for role in getattr(view, "allowed_roles", ())}
+        page = MATRIX.get(name or "")
+        if not declared or page is None:
+            continue
+        assert set(page.allow) <= declared, name
+        assert declared <= set(page.allow) | set(page.answers), name
+
+
+@pytest.fixture
+def users(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    user_model = get_user_model()
+    return {
+        NO_ROLE: user_model.objects.create_user("matrix.nobody", password="x-" * 8),
+        RECEPTION: StaffFactory(username="matrix.reception", role="reception"),
+        PHYSIO: StaffFactory(username="matrix.physio", role="physiotherapist"),
+        COORDINATOR: StaffFactory(
+            username="matrix.coordinator", role="coordinator", campus_code="bornem"
+        ),
+        MANAGER: StaffFactory(username="matrix.manager", role="manager"),
+        ADMIN: StaffFactory(
+            username="matrix.admin", role="admin", is_staff=True, is_superuser=True
+        ),
+    }
+
+
+def _answer(response: Any) -> Any:
+    if response.status_code in (301, 302):
+        if response.url.startswith("/accounts/login/"):
+            return LOGIN
+        return response
+    return response.status_code
+
+
+def _matches(expected: Any, response: Any) -> bool:
+    answer = _answer(response)
+    if isinstance(expected, Redirect):
+        return answer is response and response.url.startswith(expected.prefix)
+    if expected == LOGIN and isinstance(answer, int):
+        return False
+    return answer == expected
+
+
+def _check(page: Page, url: str, users: dict[str, Any]) -> list[str]:
+    wrong = []
+    for persona in PERSONAS:
+        client = Client()
+        if persona != ANONYMOUS:
+            client.force_login(users[persona])
+        response = client.get(url)
+        expected = page.expected(persona)
+        if not _matches(expected, response):
+            got = getattr(response, "url", None) or response.status_code
+            wrong.append(f"{persona}: expected {expected}, got {got}")
+    return wrong
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_the_expected_answer(name, users):
+    page = MATRIX[name]
+    samples = Samples(users)
+    url = reverse(name, kwargs=page.kwargs(samples) if page.kwargs else None)
+    wrong = _check(page, url, users)
+    assert not wrong, f"{name} ({url}): " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("name", _checked_admin_names())
+def test_admin_pages_are_for_admins_only(name, users):
+    url = reverse(name)
+    wrong = _check(_admin_page(), url, users)
+    assert not wrong, f"{name} ({url}): " + "; ".join(wrong)
+
+
+# --- object-level checks -----------------------------------------------------------------
+
+
+def test_a_patient_link_opens_only_its_own_questionnaire(client):
+    from intake.services import hash_token
+
+    _, token = create_intake_link(PatientFactory(first_name="Aline"), by=None)
+    _, other = create_intake_link(PatientFactory(first_name="Bart"), by=None)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("intake_public:self_intake", args=[token]))
+    assert page.status_code == 200
+    for guess in (token[:-2], token + "x", other[:20] + token[20:], hash_token(token)):
+        assert client.get(reverse("intake_public:self_intake", args=[guess])).status_code == 404
+
+
+def test_a_follow_up_link_opens_only_its_own_questionnaire(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from followups.models import QuestionnaireLink
+    from intake.services import hash_token
+
+    follow_up = make_intake().episode.follow_ups.get(number=1)
+    QuestionnaireLink.objects.create(
+        follow_up=follow_up,
+        token_hash=hash_token("the-right-token-for-this-follow-up"),
+        expires_at=timezone.now() + timedelta(days=14),
+    )
+    for guess in ("the-right-token-for-this-follow-uq", str(follow_up.pk), "the-right-token"):
+        assert client.get(reverse("followups:questionnaire", args=[guess])).status_code == 404
+
+
+def test_a_coordinator_cannot_open_the_other_campuss_referrals(users, coordinator_rumst):
+    samples = Samples(users)
+    referral = samples.referral  # Bornem
+    client = Client()
+    client.force_login(coordinator_rumst)
+    for name in ("referrals:detail", "referrals:letter", "referrals:row"):
+        assert client.get(reverse(name, args=[referral.pk])).status_code == 404, name
+
+
+def test_a_physiotherapist_cannot_open_a_colleagues_episode(users):
+    episode = Samples(users).treated_episode
+    colleague = StaffFactory(username="matrix.colleague", role="physiotherapist")
+    client = Client()
+    client.force_login(colleague)
+    for name in ("treatment:episode", "treatment:plan", "treatment:handout"):
+        assert client.get(reverse(name, args=[episode.pk])).status_code == 403, name
