@@ -28,6 +28,7 @@ from followups.models import (
     LINK_STATES,
     PENDING_EMAIL_STATES,
     PHONE_STATES,
+    SWEPT_STATES,
     AnswerChannel,
     CallReason,
     CallResult,
@@ -81,9 +82,14 @@ def schedule_follow_up(
     return follow_up
 
 
+# Follow-ups still waiting on the patient or on reception: discharge cancels them all,
+# so no reminder or call-list entry reaches a patient whose episode is closed.
+PENDING_STATES = (*SWEPT_STATES, *CALL_LIST_STATES)
+
+
 def cancel_follow_ups(episode: Episode, *, by: Any = None) -> int:
-    """Cancel the episode's follow-ups that have not happened yet (e.g. on discharge)."""
-    return FollowUp.objects.filter(episode=episode, state=FollowUpState.SCHEDULED).update(
+    """Cancel the episode's pending follow-ups (e.g. on discharge); their links stop working."""
+    return FollowUp.objects.filter(episode=episode, state__in=PENDING_STATES).update(
         state=FollowUpState.CANCELLED, next_action_at=None, closed_at=timezone.now(), closed_by=by
     )
 

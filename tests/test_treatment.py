@@ -262,3 +262,14 @@ def test_an_admin_can_add_an_exercise_to_the_library(client, admin_user):
 
     assert response.status_code == 302
     assert Exercise.objects.get(code="bridge").is_strengthening
+
+
+@pytest.mark.parametrize("state", ["invited", "reminded", "call_list"])
+def test_discharge_cancels_follow_ups_still_waiting_on_the_patient(physio, state):
+    from followups.models import FollowUp, FollowUpState
+    from treatment.pathway import cancel_pending_follow_ups
+
+    episode = make_intake().episode
+    FollowUp.objects.filter(episode=episode).update(state=state)
+    cancel_pending_follow_ups(episode, by=physio)
+    assert FollowUp.objects.get(episode=episode).state == FollowUpState.CANCELLED
