@@ -112,3 +112,29 @@ def test_the_kiosk_button_opens_the_questionnaire_directly(client, receptionist)
     client.post(response.url, intake_form_data())
     assert IntakeAssessment.objects.get().source == IntakeSource.KIOSK
     assert IntakeLink.objects.get().used_at is not None
+
+
+def test_a_link_for_a_patient_with_consent_is_e_mailed_in_their_language(client, receptionist):
+    from followups.models import OutboundEmail
+    from followups.outbox import render_email
+
+    patient = PatientFactory(language="fr", email="marie@example.org")
+    client.force_login(receptionist)
+    response = client.post(reverse("intake:intake_link", args=[patient.pk]))
+    assert response.status_code == 200
+    email = OutboundEmail.objects.get(template="intake_link")
+    assert email.recipient == "marie@example.org"
+    subject, text, _html = render_email(email)
+    assert response.context["url"] in text
+    assert patient.last_name not in subject
+
+
+def test_a_link_for_a_patient_without_consent_is_only_shown(client, receptionist):
+    from followups.models import OutboundEmail
+
+    patient = PatientFactory(email_consent=False, email_consent_at=None)
+    client.force_login(receptionist)
+    response = client.post(reverse("intake:intake_link", args=[patient.pk]))
+    assert response.context["emailed"] is False
+    assert "/intake/" in response.context["url"]
+    assert not OutboundEmail.objects.exists()
