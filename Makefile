@@ -41,3 +41,13 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy $(PURE_MODULES)
 
 ci: lint test
+
+# `make bench` (1,000,000 patients) or `make bench ARGS=--small` (1/100): figures against
+# the machine's PostgreSQL and Redis, in a database and Redis database of their own.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backpath_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/10
+ARGS ?=
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-dev
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
+		$(PY) -m bench $(ARGS) $(BENCH_ARGS)

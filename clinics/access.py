@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from clinics.models import Campus, Role
+from clinics.models import Campus, Role, StaffProfile
 
 # Where each role lands after login, most specific first.
 ROLE_HOMES: dict[str, str] = {
@@ -54,7 +54,15 @@ def home_url_for(user: Any) -> str:
 
 
 def coordinator_campus(user: Any) -> Campus | None:
-    """The campus a coordinator works for, or None."""
+    """The campus a coordinator works for, or None.
+
+    The profile and its campus are read in one query and kept on the user (as the
+    ``staff_profile`` accessor would), so later calls in the request cost nothing.
+    """
+    accessor = getattr(user.__class__, "staff_profile", None)  # the lazy request.user too
+    if accessor is not None and not accessor.related.is_cached(user):
+        profile = StaffProfile.objects.select_related("campus").filter(user=user).first()
+        accessor.related.set_cached_value(user, profile)
     profile = getattr(user, "staff_profile", None)
     return profile.campus if profile is not None else None
 

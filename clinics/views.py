@@ -25,7 +25,7 @@ def no_role(request: HttpRequest) -> HttpResponse:
 
 def _dashboard(request: HttpRequest) -> tuple[DashboardFilterForm, dashboard.Dashboard]:
     form = DashboardFilterForm(request.GET or None, today=timezone.localdate())
-    return form, dashboard.build(form.selected_period())
+    return form, dashboard.build_cached(form.selected_period())
 
 
 @role_required(Role.MANAGER)

@@ -144,7 +144,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -279,6 +279,11 @@ AUDITLOG_STORE_JSON_CHANGES = True
 # 22 April 2019 on quality of care, art. 35: at least 30 years); erasure on request is
 # pseudonymisation, possible only after that.
 BACKPATH_RETENTION_YEARS = env.int("BACKPATH_RETENTION_YEARS", default=30)
+
+# The manager's figures are counted at most this often (seconds); 0 counts every request.
+BACKPATH_DASHBOARD_CACHE_SECONDS = env.int(
+    "BACKPATH_DASHBOARD_CACHE_SECONDS", default=0 if TESTING else 300
+)
 
 # The cache holds rate-limit counters: Redis when there is one, so every web process
 # counts together; tests keep theirs in memory.

@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.template import Context
@@ -236,8 +236,12 @@ def retry_after(attempts: int) -> timedelta:
     return min(FIRST_RETRY_AFTER * 2 ** max(attempts - 1, 0), LONGEST_RETRY_AFTER)
 
 
-def deliver(email_id: int, *, now: datetime | None = None) -> Delivery:
-    """Send one outbox row if it is due and nobody else is sending it."""
+def deliver(email_id: int, *, now: datetime | None = None, connection: Any = None) -> Delivery:
+    """Send one outbox row if it is due and nobody else is sending it.
+
+    ``connection``: an open mail connection to reuse (``send_due_emails`` sends a whole
+    batch over one SMTP session); by default the mail backend opens one for this mail.
+    """
     now = now or timezone.now()
     claimed = (
         OutboundEmail.objects.filter(pk=email_id)
@@ -252,7 +256,9 @@ def deliver(email_id: int, *, now: datetime | None = None) -> Delivery:
         return Delivery.SKIPPED
     email = OutboundEmail.objects.get(pk=email_id)
     try:
-        build_message(email).send()
+        message = build_message(email)
+        message.connection = connection
+        message.send()
     except Exception as error:
         return _record_failure(email, error, now)
     context = {k: v for k, v in email.context.items() if k not in SECRET_CONTEXT_KEYS}
@@ -299,11 +305,39 @@ def send_due_emails(
             .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:batch_size]
         )
-        for email_id in ids:
-            result = deliver(email_id, now=now)
-            results[result] += 1
-            if result is Delivery.RETRY:
-                return results
+        if not ids:
+            break
+        # One SMTP session per batch instead of one per message; a failure on it is the
+        # failure of that message (and a temporary one ends the drain, as before).
+        connection = _open_connection()
+        try:
+            for email_id in ids:
+                result = deliver(email_id, now=now, connection=connection)
+                results[result] += 1
+                if result is Delivery.RETRY:
+                    return results
+        finally:
+            _close_quietly(connection)
         if len(ids) < batch_size:
             break
     return results
+
+
+def _open_connection() -> Any:
+    """An open mail connection for a batch; None when it cannot be opened, so that
+    each ``deliver`` tries for itself and records the failure on its row."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception:  # noqa: BLE001 - reported per message by deliver()
+        return None
+    return connection
+
+
+def _close_quietly(connection: Any) -> None:
+    if connection is None:
+        return
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - a dead session: nothing left to close
+        logger.debug("outbox: closing the mail connection failed", exc_info=True)

@@ -42,9 +42,9 @@ from intake.models import AlertKind, Episode, EpisodeState
 from intake.scores import oswestry
 from intake.services import hash_token, raise_alert
 
-SWEEP_BATCH_SIZE = 200
+SWEEP_BATCH_SIZE = 1000
 # One sweep run handles at most this many batches; the next minute's run goes on.
-SWEEP_MAX_BATCHES = 50
+SWEEP_MAX_BATCHES = 100
 MAX_CALL_ATTEMPTS = 3
 RESPONSE_RATE_WINDOW = timedelta(weeks=8)
 INVITATION_TEMPLATE = "followup_invitation"
@@ -128,60 +128,89 @@ def run_sweep(now: datetime | None = None) -> SweepReport:
     return report
 
 
+# What ``advance`` and ``_write_mail`` read: the sweep loads nothing else.
+SWEEP_FIELDS = (
+    "state",
+    "next_action_at",
+    "due_at",
+    "invited_at",
+    "reminders_sent",
+    "link_expires_at",
+    "episode__state",
+    "episode__intake_date",
+    "episode__patient__email",
+    "episode__patient__email_consent",
+    "episode__patient__language",
+    "episode__patient__first_name",
+)
+
+
 @transaction.atomic
 def sweep_batch(now: datetime, *, mail_allowed: bool, report: SweepReport) -> int:
     """Claim up to ``SWEEP_BATCH_SIZE`` due follow-ups and move each one step, writing
-    their links and outbox rows, in one transaction. Returns how many were claimed."""
-    due = FollowUp.objects.needing_action(now, mail_allowed=mail_allowed).select_related(
-        "episode__patient"
+    their links and outbox rows, in one transaction. Returns how many were claimed.
+
+    Each row's step is planned by ``advance``; the steps are then written as a few
+    conditional UPDATEs (rows planned alike share one), and mail is written only for
+    the rows that moved."""
+    due = (
+        FollowUp.objects.needing_action(now, mail_allowed=mail_allowed)
+        .select_related("episode__patient")
+        .only(*SWEEP_FIELDS)
     )
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
     claimed = list(due[:SWEEP_BATCH_SIZE])
+    planned = [
+        step
+        for follow_up in claimed
+        if (step := advance(follow_up, now, mail_allowed=mail_allowed)) is not None
+    ]
     links: list[QuestionnaireLink] = []
     emails: list[OutboundEmail] = []
-    for follow_up in claimed:
-        step = advance(follow_up, now, mail_allowed=mail_allowed, links=links, emails=emails)
-        if step:
-            report.counts[step] += 1
+    url_of = _questionnaire_url_maker()
+    for step in _apply(planned):
+        report.counts[step.name] += 1
+        if step.mail is not None:
+            template, purpose = step.mail
+            _write_mail(step.follow_up, now, template, purpose, links, emails, url_of)
     QuestionnaireLink.objects.bulk_create(links)
     queue_emails(emails)
     return len(claimed)
 
 
-def advance(
-    follow_up: FollowUp,
-    now: datetime,
-    *,
-    mail_allowed: bool,
-    links: list[QuestionnaireLink],
-    emails: list[OutboundEmail],
-) -> str | None:
-    """Take the follow-up's next step; the links and mails it needs are appended to
-    ``links`` and ``emails`` for the caller to save. Returns the step's name, or None
-    when another sweep took it first."""
+@dataclass
+class Step:
+    """One follow-up's next step: its name, the field changes, and the mail it sends."""
+
+    follow_up: FollowUp
+    name: str
+    changes: dict[str, Any]
+    mail: tuple[str, str] | None = None  # (template, purpose)
+
+
+def advance(follow_up: FollowUp, now: datetime, *, mail_allowed: bool) -> Step | None:
+    """The follow-up's next step at ``now``, or None when it has none yet (mail outside
+    the window). Nothing is written here: ``sweep_batch`` applies the steps."""
     cannot_mail = _why_no_email(follow_up.episode.patient)
     if follow_up.state == FollowUpState.SCHEDULED:
         if follow_up.episode.state == EpisodeState.CLOSED:
-            return _step(follow_up, "cancelled", state=FollowUpState.CANCELLED, closed_at=now)
+            return _plan(follow_up, "cancelled", state=FollowUpState.CANCELLED, closed_at=now)
         if cannot_mail:
             return _to_call_list(follow_up, cannot_mail, now)
         if not mail_allowed:
             return None
-        expires = schedule.link_expires_at(now)
-        step = _step(
+        return _plan(
             follow_up,
             "invited",
+            mail=(INVITATION_TEMPLATE, "invitation"),
             state=FollowUpState.INVITED,
             invited_at=now,
-            link_expires_at=expires,
+            link_expires_at=schedule.link_expires_at(now),
             next_action_at=schedule.next_step_at(now, 0, now),
         )
-        if step:
-            _write_mail(follow_up, now, INVITATION_TEMPLATE, "invitation", links, emails)
-        return step
     if now >= follow_up.link_expires_at:
-        return _step(
+        return _plan(
             follow_up,
             "expired",
             state=FollowUpState.EXPIRED,
@@ -193,17 +222,15 @@ def advance(
     if cannot_mail:  # the address or the consent went away since the invitation
         return _to_call_list(follow_up, cannot_mail, now)
     sent = follow_up.reminders_sent + 1
-    step = _step(
+    return _plan(
         follow_up,
         "reminded",
+        mail=(REMINDER_TEMPLATE, f"reminder-{sent}"),
         state=FollowUpState.REMINDED,
         reminders_sent=sent,
         last_reminded_at=now,
         next_action_at=schedule.next_step_at(follow_up.invited_at, sent, now),
     )
-    if step:
-        _write_mail(follow_up, now, REMINDER_TEMPLATE, f"reminder-{sent}", links, emails)
-    return step
 
 
 def _why_no_email(patient: Any) -> str:
@@ -214,27 +241,89 @@ def _why_no_email(patient: Any) -> str:
     return ""
 
 
-def _step(follow_up: FollowUp, name: str, **changes: Any) -> str | None:
-    """Apply ``changes`` only if the row is still as this sweep read it (the claim)."""
+def _plan(
+    follow_up: FollowUp, name: str, *, mail: tuple[str, str] | None = None, **changes: Any
+) -> Step:
     changes.setdefault("next_action_at", None)
-    moved = FollowUp.objects.filter(
-        pk=follow_up.pk, state=follow_up.state, next_action_at=follow_up.next_action_at
-    ).update(**changes)
-    if not moved:
-        return None
-    for attribute, value in changes.items():
-        setattr(follow_up, attribute, value)
-    return name
+    return Step(follow_up, name, changes, mail)
 
 
-def _to_call_list(follow_up: FollowUp, reason: str, now: datetime) -> str | None:
-    return _step(
+def _apply(steps: list[Step]) -> list[Step]:
+    """Write ``steps``, each only if its row is still as this sweep read it (state and
+    ``next_action_at``: the claim); returns the steps that were written.
+
+    Steps with the same changes from the same state and ``next_action_at`` share one
+    UPDATE ... RETURNING id; a sweep usually writes a batch in one or a few statements.
+    """
+    groups: dict[tuple[Any, ...], list[Step]] = {}
+    for step in steps:
+        key = (
+            step.follow_up.state,
+            step.follow_up.next_action_at,
+            tuple(sorted(step.changes.items())),
+        )
+        groups.setdefault(key, []).append(step)
+    written: list[Step] = []
+    for (state, next_action_at, _changes), group in groups.items():
+        moved = _conditional_update(
+            [step.follow_up.pk for step in group], state, next_action_at, group[0].changes
+        )
+        for step in group:
+            if step.follow_up.pk in moved:
+                for attribute, value in step.changes.items():
+                    setattr(step.follow_up, attribute, value)
+                written.append(step)
+    return written
+
+
+def _conditional_update(
+    ids: list[int], state: str, next_action_at: datetime | None, changes: dict[str, Any]
+) -> set[int]:
+    """UPDATE the rows ``ids`` still in ``state`` with that ``next_action_at``; the ids
+    of the rows changed."""
+    meta = FollowUp._meta
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in changes.items():
+        model_field = meta.get_field(name)
+        assignments.append(f"{quote(model_field.column)} = %s")
+        params.append(model_field.get_db_prep_save(value, connection))
+    next_field = meta.get_field("next_action_at")
+    if next_action_at is None:
+        next_condition = f"{quote(next_field.column)} IS NULL"
+    else:
+        next_condition = f"{quote(next_field.column)} = %s"
+    placeholders = ", ".join(["%s"] * len(ids))
+    query = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608 - model names
+        f"WHERE {quote(meta.pk.column)} IN ({placeholders}) AND {quote('state')} = %s "
+        f"AND {next_condition} RETURNING {quote(meta.pk.column)}"
+    )
+    params.extend(ids)
+    params.append(state)
+    if next_action_at is not None:
+        params.append(next_field.get_db_prep_save(next_action_at, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _to_call_list(follow_up: FollowUp, reason: str, now: datetime) -> Step:
+    return _plan(
         follow_up,
         "call_list",
         state=FollowUpState.CALL_LIST,
         call_reason=reason,
         call_listed_at=now,
     )
+
+
+def _questionnaire_url_maker() -> Any:
+    """``questionnaire_url`` without a ``reverse()`` per mail (tokens are URL-safe)."""
+    marker = "TOKEN"
+    template = questionnaire_url(marker)
+    head, _, tail = template.partition(marker)
+    return lambda token: f"{head}{token}{tail}"
 
 
 def _write_mail(
@@ -244,6 +333,7 @@ def _write_mail(
     purpose: str,
     links: list[QuestionnaireLink],
     emails: list[OutboundEmail],
+    url_of: Any = None,
 ) -> None:
     token = secrets.token_urlsafe(32)
     links.append(
@@ -262,7 +352,7 @@ def _write_mail(
             template=template,
             context={
                 "first_name": patient.first_name,
-                "questionnaire_url": questionnaire_url(token),
+                "questionnaire_url": (url_of or questionnaire_url)(token),
                 "expires_on": schedule.local_date(follow_up.link_expires_at).isoformat(),
                 "weeks": (
                     schedule.local_date(follow_up.due_at) - follow_up.episode.intake_date

@@ -2,6 +2,7 @@ from typing import Any
 
 import phonenumbers
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.be import bis, nn
@@ -280,6 +281,7 @@ STEP_COMPLAINT = (
 STEP_RED_FLAGS = tuple(RED_FLAG_LABELS)
 STEP_START_BACK = (*START_BACK_LABELS, "bothersomeness")
 STEP_ODI = tuple(f"odi_{section}" for section in scores.ODI_SECTIONS)
+ODI_TOO_FEW = "odi_too_few"
 
 
 class IntakeForm(forms.Form):
@@ -369,7 +371,9 @@ class IntakeForm(forms.Form):
                 "number": number,
                 "title": title,
                 "fields": [self[name] for name in names],
-                "has_errors": any(self[name].errors for name in names),
+                "has_errors": any(self[name].errors for name in names)
+                # Too few Oswestry sections is a form-wide error, but its step must open.
+                or (names is STEP_ODI and self.has_error(NON_FIELD_ERRORS, ODI_TOO_FEW)),
             }
             for number, (title, names) in enumerate(titles, start=1)
         ]
@@ -395,6 +399,7 @@ class IntakeForm(forms.Form):
                     "Answer at least %(min)d of the 10 Oswestry sections for a score, "
                     "or leave them all empty."
                 )
-                % {"min": scores.ODI_MIN_ANSWERED}
+                % {"min": scores.ODI_MIN_ANSWERED},
+                code=ODI_TOO_FEW,
             )
         return data

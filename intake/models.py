@@ -206,6 +206,13 @@ class Episode(models.Model):
         verbose_name_plural = _("episodes")
         indexes = [
             models.Index(fields=["state", "physio", "intake_date"], name="episode_queue_idx"),
+            # The physiotherapists' queue in its order (``physio_queue``): a small index
+            # of the waiting episodes only, so the first page never walks the table.
+            models.Index(
+                fields=["intake_date", "id"],
+                condition=Q(state="open", physio__isnull=True),
+                name="episode_waiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ Pure module: no Django, stdlib only.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar
@@ -133,6 +134,16 @@ PAIN_SCORE: Final = Integer(0, 10)
 Model = TypeVar("Model", bound="DataclassInstance")
 
 
+@functools.cache
+def _required_fields(model: type[DataclassInstance]) -> frozenset[str]:
+    """The fields of ``model`` without a default (computed once per model)."""
+    return frozenset(
+        field.name
+        for field in dataclasses.fields(model)
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    )
+
+
 def validate_mapping(
     answers: object,
     schema: Mapping[str, Check],
@@ -147,11 +158,7 @@ def validate_mapping(
     """
     if not isinstance(answers, Mapping):
         raise error({NON_FIELD_ERRORS: "the answers must be an object of field names and values"})
-    required = {
-        field.name
-        for field in dataclasses.fields(model)
-        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
-    }
+    required = _required_fields(model)
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     for name, check in schema.items():

@@ -26,6 +26,9 @@ from security.models import ReadAction
 
 PAGE_SIZE = 25
 ALERTS_ON_HOME = 50
+# The home page stays bounded on a busy day; the rest is one search away.
+PENDING_ON_HOME = 50
+TODAY_ON_HOME = 100
 
 
 def _page(request: HttpRequest) -> int:
@@ -50,10 +53,12 @@ def reception_home(request: HttpRequest) -> HttpResponse:
         "alerts": Alert.objects.open()
         .select_related("episode__patient")
         .order_by("created_at")[:ALERTS_ON_HOME],
-        "pending": IntakeAssessment.objects.pending_review().select_related("episode__patient"),
+        "pending": IntakeAssessment.objects.pending_review().select_related("episode__patient")[
+            :PENDING_ON_HOME
+        ],
         "todays_intakes": IntakeAssessment.objects.recorded_on(today).select_related(
             "episode__patient", "recorded_by"
-        ),
+        )[:TODAY_ON_HOME],
         "today": today,
     }
     return render(request, "intake/reception_home.html", context)

@@ -116,11 +116,13 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def with_people(self) -> "ReferralQuerySet":
         return self.select_related("episode__patient", "campus")
 
-    def open_counts_by_campus(self) -> dict[int, int]:
-        """{campus id: open referrals}, in one query."""
+    def open_counts_by_campus(self, *, unassigned: bool = False) -> dict[int | None, int]:
+        """{campus id: open referrals}, in one query. With ``unassigned``, the key None
+        counts the open referrals no campus took: by the constraints these are the
+        ``unassigned()`` queue (sent, no campus)."""
         rows = (
             self.open()
-            .filter(campus__isnull=False)
+            .filter(Q() if unassigned else Q(campus__isnull=False))
             .values("campus")
             .annotate(n=Count("id"))
             .values_list("campus", "n")
@@ -184,6 +186,12 @@ class Referral(models.Model):
             models.Index(fields=["state", "created_at"], name="referral_state_idx"),
             # The manager's figures count referrals by the day they were sent.
             models.Index(fields=["sent_at"], name="referral_sent_at_idx"),
+            # A campus's waiting list (sent, accepted, booked), oldest first.
+            models.Index(
+                fields=["campus", "sent_at"],
+                condition=Q(state__in=["sent", "accepted", "booked"]),
+                name="referral_open_queue_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

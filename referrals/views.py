@@ -327,14 +327,16 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
         elif state != referral_forms.ALL:
             referrals = referrals.filter(state=state)
     unassigned = Referral.objects.unassigned().with_people()
-    waits = campus_waits()
+    # One grouped count gives the campus loads and the size of the no-campus queue.
+    counts = Referral.objects.open_counts_by_campus(unassigned=True)
+    waits = campus_waits(counts)
     context = {
         "campus": campus,
         "filter_form": filter_form,
         "state": state,
         "page": _page(request, referrals.with_people().oldest_first()),
         "unassigned": list(unassigned[:UNASSIGNED_ON_HOME]),
-        "unassigned_total": unassigned.count(),
+        "unassigned_total": counts.get(None, 0),
         "wait": next((w for w in waits if campus and w.campus.pk == campus.pk), None),
         "waits": waits,
         "none_accepting": not any(w.accepting for w in waits),

@@ -46,9 +46,11 @@ def campus_loads() -> list[CampusLoad]:
     ]
 
 
-def campus_waits() -> list[CampusWait]:
-    """Per campus: open referrals, weekly capacity and expected wait in weeks (two queries)."""
-    counts = Referral.objects.open_counts_by_campus()
+def campus_waits(counts: dict[int | None, int] | None = None) -> list[CampusWait]:
+    """Per campus: open referrals, weekly capacity and expected wait in weeks (two queries;
+    one when the caller passes ``Referral.objects.open_counts_by_campus()``)."""
+    if counts is None:
+        counts = Referral.objects.open_counts_by_campus()
     waits = []
     for campus in Campus.objects.order_by("name"):
         load = _load(campus, counts.get(campus.pk, 0), frozenset())

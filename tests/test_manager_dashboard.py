@@ -253,3 +253,21 @@ def test_the_figures_are_for_managers_only(client, physio):
     client.force_login(physio)
 
     assert client.get(reverse("clinics:manager_figures_csv")).status_code == 403
+
+
+def test_the_figures_are_counted_once_per_cache_period(settings, django_assert_num_queries):
+    """At scale the figures are cached (BACKPATH_DASHBOARD_CACHE_SECONDS; 0 in tests)."""
+    from django.core.cache import cache
+
+    settings.BACKPATH_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    period = dashboard.Period.ending(date(2026, 3, 1))
+    make_intake(PatientFactory(postcode="2880"), intake_date=date(2026, 2, 10))
+    first = dashboard.build_cached(period)
+    make_intake(PatientFactory(postcode="2880"), intake_date=date(2026, 2, 11))
+    with django_assert_num_queries(0):
+        again = dashboard.build_cached(period)
+    assert again.total().intakes == first.total().intakes == 1
+    settings.BACKPATH_DASHBOARD_CACHE_SECONDS = 0
+    assert dashboard.build_cached(period).total().intakes == 2
+    cache.clear()
