@@ -172,3 +172,18 @@ def test_seed_demo_has_patients_with_every_disposition_and_adds_none_twice():
     assert Patient.objects.count() == patients >= 40
     dispositions = set(IntakeAssessment.objects.values_list("disposition", flat=True))
     assert dispositions == {"EMERGENCY", "GP_URGENT", "GP_SOON", "PHYSIO"}
+
+
+def test_collectstatic_works_under_production_settings(tmp_path):
+    env = _production_env(SECRET_KEY="x7" * 30 + "-production-like-secret-key-value")
+    env["STATIC_ROOT"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "staticfiles.json").exists()
