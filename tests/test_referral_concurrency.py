@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from referrals import services
 from referrals.models import Referral, ReferralState
@@ -104,7 +104,10 @@ def test_decline_and_accept_at_once_leave_exactly_one_of_them(coordinators, sent
         lambda: services.decline_referral(
             Referral.objects.get(pk=sent_referral.pk), by=els, reason="needs surgery first"
         ),
-        lambda: services.accept_referral(Referral.objects.get(pk=sent_referral.pk), by=jan),
+        # The refusal is worded in the thread's language; read it in English.
+        lambda: translation.override("en")(services.accept_referral)(
+            Referral.objects.get(pk=sent_referral.pk), by=jan
+        ),
     )
     assert first_error is None
     assert isinstance(second_error, services.IllegalTransition)
