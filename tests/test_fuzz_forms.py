@@ -17,11 +17,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake import scores
-from intake.forms import RED_FLAG_LABELS, START_BACK_LABELS
 from intake.models import Alert, Episode, IntakeAssessment, IntakeLink, Patient
 from intake.services import create_intake_link
 from tests.factories import PASSWORD, PatientFactory
+from tests.test_intake_desk import intake_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -94,20 +93,7 @@ def _counts() -> tuple[int, ...]:
 
 
 def _intake_data() -> dict[str, object]:
-    data: dict[str, object] = {
-        "duration_days": "5",
-        "pain_now": "5",
-        "seen_by_doctor": "False",
-        "radiation": "none",
-        "leg_numbness": "none",
-        "painkiller_days": "2",
-        "medication": "paracetamol",
-        "bothersomeness": "moderately",
-    }
-    data.update({key: "False" for key in RED_FLAG_LABELS})
-    data.update({key: "0" for key in START_BACK_LABELS})
-    data.update({f"odi_{section}": "1" for section in scores.ODI_SECTIONS})
-    return data
+    return dict(intake_form_data())
 
 
 def _patient_data() -> dict[str, object]:
