@@ -28,6 +28,8 @@ from followups.models import (
 )
 from followups.outbox import current_clinic
 from intake import triage
+from security import audit
+from security.models import ReadAction
 
 PAGE_SIZE = 25
 FAILED_EMAILS_SHOWN = 20
@@ -188,6 +190,8 @@ def phone_answers(request: HttpRequest, pk: int) -> HttpResponse:
             messages.warning(request, _("This follow-up was already answered."))
             return redirect("followups:call_list")
         return redirect("followups:result", pk=follow_up.pk)
+    if request.method == "GET":
+        audit.log_read(request, follow_up, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "followups/phone_answers.html",
@@ -205,6 +209,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
         state=FollowUpState.ANSWERED,
     )
     patient = follow_up.episode.patient
+    audit.log_read(request, follow_up)
     return render(
         request,
         "followups/result.html",

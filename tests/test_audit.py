@@ -290,3 +290,24 @@ class _PersonalData(dict):
 def test_no_personal_data_in_e_mail_subjects(path):
     subject = Template(path.read_text(encoding="utf-8")).render(Context(_PersonalData()))
     assert _PersonalData.MARK not in subject
+
+
+def test_opening_a_follow_up_result_or_phone_form_is_logged_against_its_patient(desk):
+    from django.utils import timezone
+
+    from followups.models import FollowUp, FollowUpState
+    from tests.factories import make_follow_up
+
+    answered = make_follow_up()
+    FollowUp.objects.filter(pk=answered.pk).update(
+        state=FollowUpState.ANSWERED, outcome="improving", answered_at=timezone.now()
+    )
+    on_call_list = make_follow_up()
+    FollowUp.objects.filter(pk=on_call_list.pk).update(state=FollowUpState.CALL_LIST)
+    desk.get(reverse("followups:result", args=[answered.pk]))
+    desk.get(reverse("followups:phone_answers", args=[on_call_list.pk]))
+    reads = list(ReadLog.objects.order_by("pk").values_list("patient_id", "action"))
+    assert reads == [
+        (answered.episode.patient_id, "view"),
+        (on_call_list.episode.patient_id, "edit_form"),
+    ]
