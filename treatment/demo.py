@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from followups.demo import DEMO_MARK as FOLLOW_UP_DEMO_MARK
 from intake.models import Episode
 from treatment.models import APPROACH_FOR_RISK, Exercise, ExerciseKind
 from treatment.services import Goal, discharge_episode, record_session, save_plan, take_episode
@@ -42,8 +43,11 @@ def seed(stdout) -> None:  # type: ignore[no-untyped-def]
     missing = {user: CASELOAD - Episode.objects.filter(physio=user).count() for user in users}
     wanted = [user for turn in range(CASELOAD) for user in users if missing[user] > turn]
     taken = 0
+    # The follow-up demo's patients show one follow-up state each: leave them untouched
+    # (a discharge would cancel their follow-ups).
+    queue = Episode.objects.physio_queue().exclude(patient__no_insz_reason=FOLLOW_UP_DEMO_MARK)
     # Alternate, so both get old and new episodes.
-    for physio, episode in zip(wanted, Episode.objects.physio_queue()[: len(wanted)], strict=False):
+    for physio, episode in zip(wanted, queue[: len(wanted)], strict=False):
         taken += take_episode(episode.pk, physio=physio)
     treated = 0
     for episode in (
