@@ -21,7 +21,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -341,8 +340,5 @@ def background(transactional_db) -> Iterator[Background]:  # type: ignore[no-unt
         _missing_service(f"Redis at {url} ({exc})")
     assert app.conf.broker_url.startswith("redis://")
     app.control.purge()
-    with ExitStack() as stack:
-        worker = stack.enter_context(
-            start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING")
-        )
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING") as worker:
         yield Background(worker)
