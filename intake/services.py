@@ -77,8 +77,8 @@ def record_intake(
     """
     now = recorded_at or timezone.now()
     intake_date = intake_date or timezone.localdate(now)
-    result = triage.triage(answers)
     clean = triage.validate_answers(answers)
+    result = triage.triage_validated(clean)
     start = scores.start_back(start_back_items)
     odi = scores.oswestry(odi_sections)
     disposition = Disposition(result.disposition)

@@ -521,9 +521,14 @@ def triage(answers: Mapping[str, object]) -> TriageResult:
 
     Raises ``TriageInputError`` (a ValueError) naming every bad field.
     """
-    validated = validate_answers(answers)
-    rules = RED_FLAG_RULES if validated.seen_by_doctor else RULES
-    return apply_rules(validated, rules)
+    return triage_validated(validate_answers(answers))
+
+
+def triage_validated(answers: IntakeAnswers) -> TriageResult:
+    """Triage answers already checked by ``validate_answers`` (S-rules only when no doctor
+    has seen this episode)."""
+    rules = RED_FLAG_RULES if answers.seen_by_doctor else RULES
+    return apply_rules(answers, rules)
 
 
 def validate_red_flags(flags: Mapping[str, object]) -> RedFlagAnswers:
