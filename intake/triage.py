@@ -20,7 +20,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -155,27 +155,102 @@ def validate_mapping(
     Required fields and defaults come from ``model``'s dataclass fields; ``schema`` holds
     one check per field. Raises ``error`` naming every bad field (schema order first, then
     unknown keys in input order).
+
+    Answers that are entirely valid (the usual case) take a fast path that stops at the
+    first problem; any problem falls through to the full pass that names every bad field.
     """
     if not isinstance(answers, Mapping):
         raise error({NON_FIELD_ERRORS: "the answers must be an object of field names and values"})
-    required = _required_fields(model)
-    errors: dict[str, str] = {}
+    plan = _plan(schema, model)
     cleaned: dict[str, Any] = {}
+    try:
+        for name, check, required in plan.fields:
+            value = answers.get(name, _MISSING)
+            # Inline the commonest check (booleans); the others are called.
+            if value is True or value is False:
+                if check is not BOOLEAN:
+                    cleaned[name] = check(value)
+                else:
+                    cleaned[name] = value
+            elif value is not _MISSING:
+                cleaned[name] = check(value)
+            elif required:
+                raise ValueError
+    except ValueError:
+        raise error(_errors(answers, schema, plan.required)) from None
+    if len(cleaned) != len(answers):  # keys the schema does not know
+        raise error(_errors(answers, schema, plan.required))
+    return cast(Model, _build(plan, cleaned))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    schema: Mapping[str, Check]
+    fields: tuple[tuple[str, Check, bool], ...]
+    required: frozenset[str]
+    model: type[Any]
+    defaults: Mapping[str, Any]
+
+
+_MISSING: Final = object()
+_PLANS: dict[tuple[int, type[Any]], _Plan] = {}
+
+
+def _plan(schema: Mapping[str, Check], model: type[Any]) -> _Plan:
+    """The checks of ``schema`` for ``model``, worked out once per (schema, model)."""
+    plan = _PLANS.get((id(schema), model))
+    if plan is None or plan.schema is not schema:
+        plan = _PLANS[(id(schema), model)] = _make_plan(schema, model)
+    return plan
+
+
+def _make_plan(schema: Mapping[str, Check], model: type[DataclassInstance]) -> _Plan:
+    if hasattr(model, "__post_init__"):
+        raise TypeError(f"{model.__name__}: __post_init__ is not supported")
+    required = _required_fields(model)
+    defaults = {
+        field.name: field.default
+        for field in dataclasses.fields(model)
+        if field.default is not dataclasses.MISSING
+    }
+    if any(field.default_factory is not dataclasses.MISSING for field in dataclasses.fields(model)):
+        raise TypeError(f"{model.__name__}: default factories are not supported")
+    unchecked = set(required) - set(schema)
+    if unchecked:
+        raise TypeError(f"{model.__name__}: required fields without a check: {sorted(unchecked)}")
+    fields = tuple((name, check, name in required) for name, check in schema.items())
+    return _Plan(schema=schema, fields=fields, required=required, model=model, defaults=defaults)
+
+
+def _build(plan: _Plan, cleaned: dict[str, Any]) -> Any:
+    """``plan.model(**cleaned)`` for a frozen dataclass without ``__post_init__``, without
+    its generated ``__init__`` (one ``object.__setattr__`` per field: most of the time of
+    a whole triage). The instance is the same: equal, hashable, frozen."""
+    instance = object.__new__(plan.model)
+    state = instance.__dict__
+    state.update(plan.defaults)
+    state.update(cleaned)
+    return instance
+
+
+def _errors(
+    answers: Mapping[Any, object], schema: Mapping[str, Check], required: frozenset[str]
+) -> dict[str, str]:
+    """Every bad field of ``answers``: schema order first, then unknown keys in input order."""
+    errors: dict[str, str] = {}
     for name, check in schema.items():
         if name not in answers:
             if name in required:
                 errors[name] = "this field is required"
             continue
         try:
-            cleaned[name] = check(answers[name])
+            check(answers[name])
         except ValueError as exc:
             errors[name] = str(exc)
     for key in answers:
         if key not in schema:
             errors[str(key)] = "unknown field"
-    if errors:
-        raise error(errors)
-    return model(**cleaned)
+    return errors
 
 
 # --- answers ----------------------------------------------------------------------------
@@ -507,13 +582,18 @@ RULES: Final[tuple[Rule[IntakeAnswers], ...]] = RED_FLAG_RULES + GP_SOON_RULES
 _RULES_BY_CODE: Final[Mapping[str, Rule[IntakeAnswers]]] = {rule.code: rule for rule in RULES}
 
 
+_URGENCY: Final[Mapping[str, int]] = {disposition: i for i, disposition in enumerate(DISPOSITIONS)}
+
+
 def apply_rules(answers: Answers, rules: Sequence[Rule[Answers]]) -> TriageResult:
     """Evaluate ``rules`` on validated answers: most urgent disposition, all codes."""
-    matched = [rule for rule in rules if rule.condition(answers)]
-    disposition = min(
-        (rule.disposition for rule in matched), key=DISPOSITIONS.index, default=PHYSIO
-    )
-    return TriageResult(disposition=disposition, reasons=tuple(rule.code for rule in matched))
+    codes: list[str] = []
+    urgency = _URGENCY[PHYSIO]
+    for rule in rules:
+        if rule.condition(answers):
+            codes.append(rule.code)
+            urgency = min(urgency, _URGENCY[rule.disposition])
+    return TriageResult(DISPOSITIONS[urgency], tuple(codes))
 
 
 def triage(answers: Mapping[str, object]) -> TriageResult:

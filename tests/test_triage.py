@@ -159,6 +159,19 @@ def test_validate_answers_fills_in_the_defaults():
     assert validate_answers(BASE) == IntakeAnswers(age=40, duration_days=3, pain_now=5)
 
 
+def test_validated_answers_are_the_same_frozen_object_the_constructor_makes():
+    # validate_answers builds the dataclass without its __init__ (speed): it must still
+    # equal, hash like and be as read-only as one made the ordinary way.
+    answers = {**BASE, "fever": True, "radiation": "below_knee"}
+    validated = validate_answers(answers)
+    ordinary = IntakeAnswers(**answers)
+    assert validated == ordinary
+    assert hash(validated) == hash(ordinary)
+    assert type(validated) is IntakeAnswers
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        validated.fever = False  # type: ignore[misc]
+
+
 def test_intake_answers_default_to_no_flags():
     answers = validate_answers(BASE)
     assert (answers.seen_by_doctor, answers.radiation, answers.leg_numbness) == (
