@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
 from django.template import Context
@@ -42,6 +43,9 @@ OUTBOX_BATCH_SIZE = 100
 # A drain task sends at most this many batches, then leaves the rest to the next one.
 OUTBOX_MAX_BATCHES = 50
 MAX_ATTEMPTS = 8
+# A drain marks its sent mail this many at a time: a worker killed in between resends
+# at most these (with the same Message-ID) once their lease has run out.
+MARK_SENT_EVERY = 20
 # How long a row stays claimed by one worker; after that another may send it.
 SENDING_LEASE = timedelta(minutes=10)
 FIRST_RETRY_AFTER = timedelta(minutes=1)
@@ -156,13 +160,13 @@ def current_clinic() -> Clinic:
     return Clinic.objects.order_by("pk").first() or Clinic(name="Backpath")
 
 
-def render_email(email: OutboundEmail) -> tuple[str, str, str]:
+def render_email(email: OutboundEmail, *, clinic: Clinic | None = None) -> tuple[str, str, str]:
     """Subject, plain text and HTML of ``email``, in its language.
 
     Every template gets ``clinic_name`` and ``clinic_phone``. Only the HTML part is
     HTML-escaped: the subject and the plain text show a name like D'Hondt as typed.
     """
-    clinic = current_clinic()
+    clinic = clinic or current_clinic()
     context = {"clinic_name": clinic.name, "clinic_phone": clinic.phone, **email.context}
     base = f"emails/{email.template}"
     with translation.override(email.language):
@@ -182,8 +186,8 @@ def message_id(email: OutboundEmail) -> str:
     return f"<{digest}@{domain}>"
 
 
-def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
-    subject, text, html = render_email(email)
+def build_message(email: OutboundEmail, *, clinic: Clinic | None = None) -> EmailMultiAlternatives:
+    subject, text, html = render_email(email, clinic=clinic)
     message = EmailMultiAlternatives(
         subject,
         text,
@@ -261,9 +265,12 @@ def deliver(email_id: int, *, now: datetime | None = None, connection: Any = Non
         message.send()
     except Exception as error:
         return _record_failure(email, error, now)
-    context = {k: v for k, v in email.context.items() if k not in SECRET_CONTEXT_KEYS}
     OutboundEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
-        state=EmailState.SENT, sent_at=now, next_attempt_at=None, last_error="", context=context
+        state=EmailState.SENT,
+        sent_at=now,
+        next_attempt_at=None,
+        last_error="",
+        context=_public_context(email.context),
     )
     return Delivery.SENT
 
@@ -294,33 +301,127 @@ def send_due_emails(
 ) -> Counter[Delivery]:
     """Send the outbox rows that are due, oldest first, batch after batch.
 
+    Where the database can skip locked rows (PostgreSQL), a batch is claimed in one
+    statement and the sent rows are marked in one more, so that two workers draining at
+    once take different rows; elsewhere each row is claimed on its own (``deliver``).
     Stops early when the mail server has temporary trouble: the rest waits for the
     next round instead of each timing out in turn.
     """
     now = now or timezone.now()
     results: Counter[Delivery] = Counter()
+    batch_claims = db_connection.features.has_select_for_update_skip_locked
+    clinic = current_clinic()
     for _batch in range(OUTBOX_MAX_BATCHES):
+        if batch_claims:
+            emails = _claim_batch(now, batch_size)
+            done = _send_claimed(emails, now, clinic, results)
+            size = len(emails)
+        else:
+            ids = list(
+                OutboundEmail.objects.due(now)
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            done = _send_one_by_one(ids, now, results)
+            size = len(ids)
+        if not done or size < batch_size:
+            break
+    return results
+
+
+def _claim_batch(now: datetime, size: int) -> list[OutboundEmail]:
+    """Claim up to ``size`` due rows for this worker (rows another worker holds are
+    skipped) and return them, leased."""
+    with transaction.atomic():
         ids = list(
             OutboundEmail.objects.due(now)
             .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:batch_size]
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:size]
         )
         if not ids:
-            break
-        # One SMTP session per batch instead of one per message; a failure on it is the
-        # failure of that message (and a temporary one ends the drain, as before).
-        connection = _open_connection()
-        try:
-            for email_id in ids:
-                result = deliver(email_id, now=now, connection=connection)
+            return []
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            state=EmailState.SENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + SENDING_LEASE,
+        )
+    return list(OutboundEmail.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _send_claimed(
+    emails: list[OutboundEmail], now: datetime, clinic: Clinic, results: Counter[Delivery]
+) -> bool:
+    """Send claimed rows over one SMTP session, marking the sent ones a few at a time in
+    one UPDATE; False when a temporary failure should end the drain (the rows not tried
+    go back to the queue)."""
+    if not emails:
+        return False
+    mail = _open_connection()
+    sent: list[OutboundEmail] = []
+    try:
+        for index, email in enumerate(emails):
+            try:
+                message = build_message(email, clinic=clinic)
+                message.connection = mail
+                message.send()
+            except Exception as error:  # noqa: BLE001 - recorded on the row
+                result = _record_failure(email, error, now)
                 results[result] += 1
                 if result is Delivery.RETRY:
-                    return results
-        finally:
-            _close_quietly(connection)
-        if len(ids) < batch_size:
-            break
-    return results
+                    _release(emails[index + 1 :], now)
+                    return False
+                continue
+            email.state, email.sent_at, email.next_attempt_at = EmailState.SENT, now, None
+            email.last_error = ""
+            email.context = _public_context(email.context)
+            sent.append(email)
+            if len(sent) >= MARK_SENT_EVERY:
+                _mark_sent(sent, results)
+    finally:
+        _close_quietly(mail)
+        _mark_sent(sent, results)
+    return True
+
+
+def _mark_sent(sent: list[OutboundEmail], results: Counter[Delivery]) -> None:
+    """Record ``sent`` (and empty it). Only rows still leased to this worker: a lease
+    that ran out meanwhile belongs to another worker now."""
+    if sent:
+        OutboundEmail.objects.filter(state=EmailState.SENDING).bulk_update(
+            sent, ["state", "sent_at", "next_attempt_at", "last_error", "context"]
+        )
+        results[Delivery.SENT] += len(sent)
+        sent.clear()
+
+
+def _release(emails: list[OutboundEmail], now: datetime) -> None:
+    """Give claimed rows that were not tried back to the queue, due now, the attempt
+    not counted."""
+    OutboundEmail.objects.filter(
+        pk__in=[email.pk for email in emails], state=EmailState.SENDING
+    ).update(state=EmailState.QUEUED, next_attempt_at=now, attempts=F("attempts") - 1)
+
+
+def _send_one_by_one(ids: list[int], now: datetime, results: Counter[Delivery]) -> bool:
+    if not ids:
+        return False
+    # One SMTP session per batch instead of one per message; a failure on it is the
+    # failure of that message (and a temporary one ends the drain).
+    mail = _open_connection()
+    try:
+        for email_id in ids:
+            result = deliver(email_id, now=now, connection=mail)
+            results[result] += 1
+            if result is Delivery.RETRY:
+                return False
+    finally:
+        _close_quietly(mail)
+    return True
+
+
+def _public_context(context: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in context.items() if k not in SECRET_CONTEXT_KEYS}
 
 
 def _open_connection() -> Any:

@@ -9,6 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from followups import outbox, tasks
@@ -268,6 +269,10 @@ def test_the_outbox_sweep_stops_at_the_first_temporary_failure(smtp):
         queue(idempotency_key=f"k{number}")
     results = send_due_emails()
     assert results == {Delivery.RETRY: 1}
+    # The mail not tried is back in the queue as it was: due, no attempt counted.
+    untried = OutboundEmail.objects.exclude(last_error__startswith="421")
+    assert [(row.state, row.attempts) for row in untried] == [(EmailState.QUEUED, 0)] * 2
+    assert untried.due(timezone.now()).count() == 2
 
 
 def test_a_permanent_smtp_failure_is_marked_and_never_retried(smtp, time_machine):
