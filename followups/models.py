@@ -162,10 +162,12 @@ class FollowUp(models.Model):
             ),
         ]
         indexes = [
+            # (next_action_at, id): the sweep's order, so that a batch of rows falling
+            # due at the same moment is read from the index, not sorted from all of them.
             models.Index(
-                fields=["next_action_at"],
+                fields=["next_action_at", "id"],
                 condition=Q(state__in=["scheduled", "invited", "reminded"]),
-                name="followup_sweep_idx",
+                name="followup_sweep_order_idx",
             ),
             models.Index(
                 fields=["last_call_at", "call_listed_at"],
@@ -300,10 +302,11 @@ class OutboundEmail(models.Model):
         verbose_name = _("outbound e-mail")
         verbose_name_plural = _("outbound e-mails")
         indexes = [
+            # The drain's order (see followup_sweep_order_idx).
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(state__in=["queued", "sending"]),
-                name="outbox_pending_idx",
+                name="outbox_pending_order_idx",
             ),
             models.Index(
                 fields=["created_at"],

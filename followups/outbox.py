@@ -372,9 +372,7 @@ def _send_claimed(
                     _release(emails[index + 1 :], now)
                     return False
                 continue
-            email.state, email.sent_at, email.next_attempt_at = EmailState.SENT, now, None
-            email.last_error = ""
-            email.context = _public_context(email.context)
+            email.sent_at = now
             sent.append(email)
             if len(sent) >= MARK_SENT_EVERY:
                 _mark_sent(sent, results)
@@ -385,14 +383,27 @@ def _send_claimed(
 
 
 def _mark_sent(sent: list[OutboundEmail], results: Counter[Delivery]) -> None:
-    """Record ``sent`` (and empty it). Only rows still leased to this worker: a lease
-    that ran out meanwhile belongs to another worker now."""
-    if sent:
-        OutboundEmail.objects.filter(state=EmailState.SENDING).bulk_update(
-            sent, ["state", "sent_at", "next_attempt_at", "last_error", "context"]
+    """Record ``sent`` (and empty it) in one UPDATE that also drops the secret links from
+    the stored context (PostgreSQL, like the batch claim). Only rows still leased to this
+    worker: a lease that ran out meanwhile belongs to another worker now."""
+    if not sent:
+        return
+    table = OutboundEmail._meta.db_table
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, sent_at = %s, next_attempt_at = NULL, "  # noqa: S608 - model name
+            "last_error = '', context = context - %s::text[] "
+            "WHERE id = ANY(%s) AND state = %s",
+            [
+                EmailState.SENT,
+                sent[0].sent_at,
+                list(SECRET_CONTEXT_KEYS),
+                [email.pk for email in sent],
+                EmailState.SENDING,
+            ],
         )
-        results[Delivery.SENT] += len(sent)
-        sent.clear()
+    results[Delivery.SENT] += len(sent)
+    sent.clear()
 
 
 def _release(emails: list[OutboundEmail], now: datetime) -> None:

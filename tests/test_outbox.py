@@ -197,6 +197,21 @@ def test_a_sent_email_forgets_its_questionnaire_link_and_is_not_sent_again():
     assert len(mail.outbox) == 1
 
 
+def test_the_drain_marks_its_mail_sent_keeps_the_context_but_the_link():
+    rows = [queue(idempotency_key=f"drain-{number}") for number in range(3)]
+    assert send_due_emails()[Delivery.SENT] == 3
+    for row in rows:
+        row.refresh_from_db()
+        assert (row.state, row.attempts, row.next_attempt_at) == (EmailState.SENT, 1, None)
+        assert row.sent_at is not None
+        assert "questionnaire_url" not in row.context
+        assert row.context["first_name"] == "An"
+    assert send_due_emails().total() == 0
+    assert sorted(message.extra_headers["Message-ID"] for message in mail.outbox) == sorted(
+        outbox.message_id(row) for row in rows
+    )
+
+
 def test_the_message_id_comes_from_the_idempotency_key():
     email_row = queue()
     deliver(email_row.pk)
