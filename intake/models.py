@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,12 +45,33 @@ class Disposition(models.TextChoices):
     PHYSIO = triage.PHYSIO, _("Physiotherapy pathway")
 
 
+class Bytewise(Func):
+    """``expression COLLATE "C"`` (SQLite: ``BINARY``): compared character by character.
+
+    The folded ``name_key`` needs no linguistic collation, and in this one PostgreSQL
+    serves both a prefix ``LIKE`` and ``ORDER BY`` from one plain b-tree index
+    (``patient_name_order_idx``), whatever the database's own collation. (Not a
+    ``Collate`` subclass: index expressions treat that class specially.)
+    """
+
+    arity = 1
+    template = '%(expressions)s COLLATE "C"'
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        extra_context["template"] = "%(expressions)s COLLATE BINARY"
+        return self.as_sql(compiler, connection, **extra_context)
+
+
+def name_order_key() -> Bytewise:
+    return Bytewise("name_key")
+
+
 class PatientQuerySet(models.QuerySet["Patient"]):
     def search(self, query: str) -> "PatientQuerySet":
         """Find patients by INSZ (11 digits), birth date (dd/mm/yyyy) or name prefix.
 
-        Each form uses an index: ``insz`` (unique), ``birth_date``, or ``name_key``
-        (a prefix match, which PostgreSQL serves from the ``_like`` index).
+        Each form uses an index: ``insz`` (unique), ``birth_date``, or the name order
+        index (a prefix match on ``name_key`` in byte order, see ``Bytewise``).
         """
         from intake.search import parse_query
 
@@ -61,10 +82,38 @@ class PatientQuerySet(models.QuerySet["Patient"]):
         if parsed.birth_date:
             qs = qs.filter(birth_date=parsed.birth_date)
         if parsed.name:
-            qs = qs.filter(name_key__startswith=parsed.name)
+            qs = qs.alias(name_order=name_order_key()).filter(name_order__startswith=parsed.name)
         if not (parsed.birth_date or parsed.name):
             return self.none()
         return qs
+
+    def in_name_order(self, *, reverse: bool = False) -> "PatientQuerySet":
+        """By folded name, then id: the order of ``patient_name_order_idx`` (or backwards)."""
+        if reverse:
+            return self.order_by(name_order_key().desc(), "-id")
+        return self.order_by(name_order_key().asc(), "id")
+
+    def after(self, patient_id: int) -> "PatientQuerySet":
+        """The patients after ``patient_id`` in name order (keyset paging: no OFFSET)."""
+        key = self._name_key_of(patient_id)
+        return (
+            self.alias(name_order=name_order_key())
+            .filter(name_order__gte=key)
+            .exclude(name_order=key, id__lte=patient_id)
+        )
+
+    def before(self, patient_id: int) -> "PatientQuerySet":
+        """The patients before ``patient_id`` in name order."""
+        key = self._name_key_of(patient_id)
+        return (
+            self.alias(name_order=name_order_key())
+            .filter(name_order__lte=key)
+            .exclude(name_order=key, id__gte=patient_id)
+        )
+
+    def _name_key_of(self, patient_id: int) -> Subquery:
+        # No row (a stale link): NULL, which matches nothing.
+        return Subquery(Patient.objects.filter(pk=patient_id).values(key=name_order_key())[:1])
 
     def near_duplicates(self, last_name: str, birth_date: date) -> "PatientQuerySet":
         """Same last name (accent- and case-insensitive) and same birth date."""
@@ -113,7 +162,12 @@ class Patient(models.Model):
     class Meta:
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
-        indexes = [models.Index(fields=["last_name_key", "birth_date"], name="patient_dup_idx")]
+        indexes = [
+            models.Index(fields=["last_name_key", "birth_date"], name="patient_dup_idx"),
+            # Search by name: the prefix match and the page order (``in_name_order``,
+            # keyset ``after``/``before``) from one index, however common the name.
+            models.Index(name_order_key(), "id", name="patient_name_order_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(insz__isnull=False) | ~Q(no_insz_reason=""),
@@ -301,9 +355,22 @@ class AlertKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("follow-up red flag")
 
 
+def alert_urgency() -> models.Case:
+    """0 for an emergency, 1 for a GP alert: the first key of the alert lists' order."""
+    return models.Case(
+        models.When(disposition=Disposition.EMERGENCY, then=models.Value(0)),
+        default=models.Value(1),
+        output_field=models.IntegerField(),
+    )
+
+
 class AlertQuerySet(models.QuerySet["Alert"]):
     def open(self) -> "AlertQuerySet":
         return self.filter(acknowledged_at__isnull=True)
+
+    def most_urgent_first(self) -> "AlertQuerySet":
+        """Emergencies first, then newest first (``alert_urgency_idx`` for open alerts)."""
+        return self.alias(urgency=alert_urgency()).order_by("urgency", "-created_at", "-id")
 
 
 class Alert(models.Model):
@@ -329,6 +396,15 @@ class Alert(models.Model):
                 fields=["created_at"],
                 condition=Q(acknowledged_at__isnull=True),
                 name="alert_open_idx",
+            ),
+            # The open alerts in the physiotherapists' order (``most_urgent_first``): a
+            # page of them is read from the index instead of sorting every open alert.
+            models.Index(
+                alert_urgency(),
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                condition=Q(acknowledged_at__isnull=True),
+                name="alert_urgency_idx",
             ),
         ]
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
@@ -20,6 +22,7 @@ from intake.models import (
     IntakeSource,
     Language,
     Patient,
+    PatientQuerySet,
 )
 from security import audit
 from security.models import ReadAction
@@ -31,11 +34,21 @@ PENDING_ON_HOME = 50
 TODAY_ON_HOME = 100
 
 
-def _page(request: HttpRequest) -> int:
+# Beyond any real list; keeps a typed number inside the database's integer range.
+MAX_PAGE = 100_000
+MAX_ID = 2**63 - 1
+
+
+def _number(request: HttpRequest, name: str, default: int | None, highest: int) -> int | None:
     try:
-        return max(1, int(request.GET.get("page", "1")))
+        value = int(request.GET.get(name, ""))
     except ValueError:
-        return 1
+        return default
+    return value if 1 <= value <= highest else default
+
+
+def _page(request: HttpRequest) -> int:
+    return _number(request, "page", 1, MAX_PAGE) or 1
 
 
 def _slice(queryset, page: int) -> tuple[list, bool]:  # type: ignore[no-untyped-def]
@@ -43,6 +56,31 @@ def _slice(queryset, page: int) -> tuple[list, bool]:  # type: ignore[no-untyped
     start = (page - 1) * PAGE_SIZE
     rows = list(queryset[start : start + PAGE_SIZE + 1])
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def _search_page(request: HttpRequest, results: PatientQuerySet) -> dict[str, Any]:
+    """One page of search results in name order, without COUNT(*).
+
+    The pager's links carry the id of the last (``after``) or first (``before``) patient
+    shown, so the next page starts from the index where this one stopped, however
+    deep (keyset paging; no name in the URL). A bare ``page`` number (page 1, an old
+    link) is still an offset.
+    """
+    page = _page(request)
+    after = _number(request, "after", None, MAX_ID)
+    before = _number(request, "before", None, MAX_ID)
+    if after is not None:
+        rows = list(results.after(after).in_name_order()[: PAGE_SIZE + 1])
+        patients, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        page = max(page, 2)
+    elif before is not None:
+        rows = list(results.before(before).in_name_order(reverse=True)[: PAGE_SIZE + 1])
+        patients, has_next = rows[:PAGE_SIZE][::-1], True
+        if len(rows) <= PAGE_SIZE:
+            page = 1  # nothing before these: this is the first page
+    else:
+        patients, has_next = _slice(results.in_name_order(), page)
+    return {"patients": patients, "page": page, "has_next": has_next}
 
 
 @role_required(Role.RECEPTION)
@@ -68,24 +106,14 @@ def reception_home(request: HttpRequest) -> HttpResponse:
 def patient_search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.data.get("q", "").strip() if form.is_valid() else ""
-    page = _page(request)
-    patients, has_next = (
-        _slice(Patient.objects.search(query).order_by("name_key", "id"), page)
-        if query
-        else ([], False)
-    )
+    found: dict[str, Any] = {"patients": [], "page": 1, "has_next": False}
     if query:
-        audit.log_search(request, patients, kind=audit.search_kind(query))
+        found = _search_page(request, Patient.objects.search(query))
+        audit.log_search(request, found["patients"], kind=audit.search_kind(query))
     return render(
         request,
         "intake/patient_search.html",
-        {
-            "search_form": form,
-            "query": query,
-            "patients": patients,
-            "page": page,
-            "has_next": has_next,
-        },
+        {"search_form": form, "query": query, **found},
     )
 
 

@@ -123,7 +123,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     patients: list[Patient] = []
     if query:
-        patients = list(Patient.objects.search(query).order_by("name_key", "id")[:SEARCH_RESULTS])
+        patients = list(Patient.objects.search(query).in_name_order()[:SEARCH_RESULTS])
         audit.log_search(request, patients, kind=audit.search_kind(query))
     return render(
         request,

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, datetime, time
 
 import pytest
@@ -169,6 +170,17 @@ def test_the_page_shows_charts_and_tables(manager_client):
     assert response.status_code == 200
     assert html.count("<svg") >= 4
     assert "New intakes by triage result" in html and "Expected wait per campus" in html
+
+
+def test_the_chart_coordinates_have_no_decimal_comma_in_dutch(manager_client):
+    _data(3)
+    manager_client.cookies["django_language"] = "nl"
+
+    html = manager_client.get(reverse("clinics:manager_home")).content.decode()
+
+    coordinates = re.findall(r"<(?:rect|line|text) [^>]*>", html.split("<svg", 1)[1])
+    assert coordinates
+    assert not [tag for tag in coordinates if re.search(r'="-?\d+,\d', tag)]
 
 
 def _data(count: int, first: int = 0) -> None:

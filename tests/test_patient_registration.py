@@ -168,3 +168,40 @@ def test_patient_search_pages_with_a_fixed_number_of_queries(desk, django_assert
     second = desk.get(reverse("intake:patient_search"), {"q": "peeters", "page": 2})
     assert len(second.context["patients"]) == 5
     assert not second.context["has_next"]
+
+
+def test_patient_search_pages_follow_the_pager_links_in_name_order(desk):
+    """The pager's links carry the first or last id shown (keyset paging, no OFFSET)."""
+    for n in range(60):
+        PatientFactory(last_name="Peeters", first_name=f"Kind{n:02d}")
+    PatientFactory(last_name="Maes", first_name="Els")
+    url = reverse("intake:patient_search")
+    names = [f"Kind{n:02d} Peeters" for n in range(60)]
+
+    first = desk.get(url, {"q": "peeters"})
+    assert [p.full_name for p in first.context["patients"]] == names[:25]
+    last_id = first.context["patients"][-1].pk
+    assert f"after={last_id}&amp;page=2" in first.content.decode()
+
+    second = desk.get(url, {"q": "peeters", "after": last_id, "page": 2})
+    assert [p.full_name for p in second.context["patients"]] == names[25:50]
+    assert second.context["page"] == 2 and second.context["has_next"]
+    third = desk.get(url, {"q": "peeters", "after": second.context["patients"][-1].pk, "page": 3})
+    assert [p.full_name for p in third.context["patients"]] == names[50:]
+    assert not third.context["has_next"]
+
+    first_id = third.context["patients"][0].pk
+    assert f"before={first_id}&amp;page=2" in third.content.decode()
+    back = desk.get(url, {"q": "peeters", "before": first_id, "page": 2})
+    assert [p.full_name for p in back.context["patients"]] == names[25:50]
+    assert back.context["page"] == 2 and back.context["has_next"]
+    # From page 2, "Previous" is the first page itself.
+    assert 'href="?q=peeters&amp;page=1"' in back.content.decode()
+
+
+def test_patient_search_pages_survive_a_stale_or_odd_cursor(desk):
+    PatientFactory(last_name="Peeters", first_name="An")
+    url = reverse("intake:patient_search")
+    for params in ({"after": 999999}, {"before": 999999}, {"after": "x"}, {"after": 10**30}):
+        response = desk.get(url, {"q": "peeters", **params})
+        assert response.status_code == 200
