@@ -4,8 +4,10 @@ Each example starts from a valid submission and breaks some fields (wrong types,
 or empty values, control characters, other scripts' digits, extra and missing keys).
 The answer is the form again (200) or the normal success redirect; on a form error no
 row was written. Covered: login, patient registration and edit, the desk intake, the
-patient's own intake link, patient search and the two-step code. The other apps' forms
-(follow-ups, referrals, treatment) are left to their own tests for now.
+patient's own intake link, patient search and the two-step code. The follow-up forms
+(questionnaire link, answers by phone, call result) are fuzzed the same way in
+``test_fuzz_followup_forms``; the referral and treatment forms are left to their own
+tests for now.
 """
 
 from datetime import date
