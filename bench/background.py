@@ -49,8 +49,8 @@ django.setup()
 from config.celery import app
 
 app.conf.task_routes = {
-    "followups.tasks.send_email": {"queue": "bench-mail"},
-    "followups.tasks.send_queued_emails": {"queue": "bench-mail"},
+    "outbox.tasks.send_email": {"queue": "bench-mail"},
+    "outbox.tasks.send_queued_emails": {"queue": "bench-mail"},
 }
 app.worker_main([
     "worker", "--loglevel=WARNING", "--without-heartbeat", "--without-mingle",

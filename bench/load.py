@@ -31,7 +31,8 @@ from clinics.models import Campus, CatchmentPostcode, Role, StaffProfile
 from followups import outcome as followup_rules
 from followups import schedule
 from intake import scores, triage
-from intake.models import age_on, fold
+from intake.models import age_on
+from intake.search import fold
 
 DAYS = 730
 SEED = 20260101

@@ -22,7 +22,7 @@ ROLE_HOMES: dict[str, str] = {
     Role.RECEPTION: "intake:reception_home",
     Role.PHYSIOTHERAPIST: "treatment:caseload",
     Role.COORDINATOR: "referrals:coordinator_home",
-    Role.MANAGER: "clinics:manager_home",
+    Role.MANAGER: "dashboards:manager_home",
     Role.ADMIN: "admin:index",
 }
 

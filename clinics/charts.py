@@ -1,7 +1,7 @@
 """Chart geometry for server-rendered SVG: a line chart and a stacked bar chart.
 
 Pure functions: numbers and labels in, coordinates out. Templates draw the SVG
-(``treatment/_line_chart.svg.html``, ``clinics/_bar_chart.svg.html``) with colours
+(``treatment/_line_chart.svg.html``, ``dashboards/_bar_chart.svg.html``) with colours
 as SVG attributes, so the charts need neither JavaScript nor inline styles, and
 every chart sits beside a table with the same numbers.
 """

@@ -13,7 +13,7 @@ NAVIGATION = (
     (Role.PHYSIOTHERAPIST, "treatment:caseload", _("Caseload")),
     (Role.PHYSIOTHERAPIST, "referrals:proposals", _("Pain-clinic referrals")),
     (Role.COORDINATOR, "referrals:coordinator_home", _("Referrals")),
-    (Role.MANAGER, "clinics:manager_home", _("Figures")),
+    (Role.MANAGER, "dashboards:manager_home", _("Figures")),
     (Role.MANAGER, "referrals:capacity", _("Pain-clinic capacity")),
     (Role.ADMIN, "admin:index", _("Administration")),
 )

@@ -17,11 +17,20 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class ClinicQuerySet(models.QuerySet["Clinic"]):
+    def current(self) -> "Clinic":
+        """The clinic that signs the mails and answers the phone (an unsaved default
+        before an admin has entered one)."""
+        return self.order_by("pk").first() or Clinic(name="Backpath")
+
+
 class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=120)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+
+    objects = ClinicQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("clinic")

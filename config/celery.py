@@ -28,8 +28,8 @@ app.conf.beat_schedule = {
         "schedule": EVERY_MINUTE,
         "options": {"expires": EVERY_MINUTE - 5},
     },
-    "followups-outbox": {
-        "task": "followups.tasks.send_queued_emails",
+    "outbox-drain": {
+        "task": "outbox.tasks.send_queued_emails",
         "schedule": EVERY_MINUTE,
         "options": {"expires": EVERY_MINUTE - 5},
     },

@@ -45,11 +45,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "auditlog",
     "clinics",
+    "security",
+    "outbox",
     "intake",
     "treatment",
     "followups",
     "referrals",
-    "security",
+    "pathway",
+    "records",
+    "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [

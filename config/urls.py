@@ -21,8 +21,9 @@ urlpatterns = [
     path("intake/", include("intake.public_urls")),
     path("physio/", include("treatment.urls")),
     path("coordinator/", include("referrals.urls")),
-    path("manager/", include("clinics.urls")),
+    path("manager/", include("dashboards.urls")),
     path("", include("followups.urls")),  # q/<token>/ (patients) and followups/ (staff)
     path("security/", include("security.urls")),
+    path("security/", include("records.urls")),
     path("admin/", admin.site.urls),
 ]

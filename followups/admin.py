@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from followups.models import FollowUp, OutboundEmail
+from followups.models import FollowUp
 
 
 @admin.register(FollowUp)
@@ -13,28 +13,3 @@ class FollowUpAdmin(admin.ModelAdmin):
     list_select_related = ("episode__patient",)
     raw_id_fields = ("episode", "closed_by", "answered_by")
     readonly_fields = [field.name for field in FollowUp._meta.fields if field.name != "id"]
-
-
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = (
-        "created_at",
-        "template",
-        "recipient",
-        "language",
-        "state",
-        "attempts",
-        "sent_at",
-    )
-    list_filter = ("state", "template", "language")
-    search_fields = ("recipient", "idempotency_key")
-    date_hierarchy = "created_at"
-    raw_id_fields = ("patient", "follow_up", "dismissed_by")
-    readonly_fields = (
-        "idempotency_key",
-        "context",
-        "attempts",
-        "last_error",
-        "sent_at",
-        "created_at",
-    )

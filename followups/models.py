@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.tokens import hash_token
 from followups import outcome as rules
 from intake.models import EpisodeState
 
@@ -193,8 +194,6 @@ class FollowUp(models.Model):
 
 class QuestionnaireLinkQuerySet(models.QuerySet["QuestionnaireLink"]):
     def for_token(self, token: str) -> "QuestionnaireLink | None":
-        from intake.services import hash_token
-
         return (
             self.select_related("follow_up__episode__patient")
             .filter(token_hash=hash_token(token))
@@ -229,95 +228,3 @@ class QuestionnaireLink(models.Model):
         return (
             self.used_at is None and now < self.expires_at and self.follow_up.state in LINK_STATES
         )
-
-
-class EmailState(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    SENDING = "sending", _("sending")
-    SENT = "sent", _("sent")
-    FAILED = "failed", _("failed")
-
-
-PENDING_EMAIL_STATES = (EmailState.QUEUED, EmailState.SENDING)
-# What staff call each kind of mail; other apps' templates show their own name.
-EMAIL_KINDS = {
-    "followup_invitation": _("follow-up invitation"),
-    "followup_reminder": _("follow-up reminder"),
-    "intake_link": _("intake questionnaire link"),
-    "referral_sent": _("pain-clinic referral"),
-}
-
-
-class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
-    def due(self, now: datetime) -> "OutboundEmailQuerySet":
-        """Queued mail whose (next) attempt is due, and mail left 'sending' by a worker
-        that died: its lease has run out."""
-        return self.filter(state__in=PENDING_EMAIL_STATES, next_attempt_at__lte=now)
-
-    def failures_to_review(self) -> "OutboundEmailQuerySet":
-        return self.filter(state=EmailState.FAILED, dismissed_at__isnull=True).order_by(
-            "-created_at", "-pk"
-        )
-
-
-class OutboundEmail(models.Model):
-    """An e-mail written in the business transaction and sent by a worker afterwards.
-
-    ``context`` holds the template variables (JSON). Keys listed in
-    ``followups.outbox.SECRET_CONTEXT_KEYS`` (the questionnaire link) are removed once
-    the mail has gone out.
-    """
-
-    recipient = models.EmailField(_("recipient"))
-    language = models.CharField(_("language"), max_length=2)
-    template = models.CharField(_("template"), max_length=80)
-    context = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    state = models.CharField(
-        _("state"), max_length=10, choices=EmailState.choices, default=EmailState.QUEUED
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    patient = models.ForeignKey(
-        "intake.Patient",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="emails",
-    )
-    follow_up = models.ForeignKey(
-        FollowUp, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
-    )
-    dismissed_at = models.DateTimeField(null=True, blank=True)
-    dismissed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    objects = OutboundEmailQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("outbound e-mail")
-        verbose_name_plural = _("outbound e-mails")
-        indexes = [
-            # The drain's order (see followup_sweep_order_idx).
-            models.Index(
-                fields=["next_attempt_at", "id"],
-                condition=Q(state__in=["queued", "sending"]),
-                name="outbox_pending_order_idx",
-            ),
-            models.Index(
-                fields=["created_at"],
-                condition=Q(state="failed", dismissed_at__isnull=True),
-                name="outbox_failed_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.template} → {self.recipient} ({self.state})"
-
-    @property
-    def kind(self) -> str:
-        return str(EMAIL_KINDS.get(self.template, self.template))

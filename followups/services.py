@@ -7,7 +7,6 @@ at the same time never move the same follow-up twice, and a batch that dies half
 leaves nothing behind.
 """
 
-import secrets
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,12 +20,12 @@ from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.tokens import hash_token, new_token
 from followups import outcome as rules
 from followups import schedule
 from followups.models import (
     CALL_LIST_STATES,
     LINK_STATES,
-    PENDING_EMAIL_STATES,
     PHONE_STATES,
     SWEPT_STATES,
     AnswerChannel,
@@ -34,13 +33,12 @@ from followups.models import (
     CallResult,
     FollowUp,
     FollowUpState,
-    OutboundEmail,
     QuestionnaireLink,
 )
-from followups.outbox import queue_emails
-from intake.models import AlertKind, Episode, EpisodeState
+from intake.models import Episode, EpisodeState
 from intake.scores import oswestry
-from intake.services import hash_token, raise_alert
+from outbox.models import PENDING_EMAIL_STATES, OutboundEmail
+from outbox.services import queue_emails
 
 SWEEP_BATCH_SIZE = 1000
 # One sweep run handles at most this many batches; the next minute's run goes on.
@@ -49,6 +47,7 @@ MAX_CALL_ATTEMPTS = 3
 RESPONSE_RATE_WINDOW = timedelta(weeks=8)
 INVITATION_TEMPLATE = "followup_invitation"
 REMINDER_TEMPLATE = "followup_reminder"
+FOLLOW_UP_REFERENCE = "followup:"
 
 
 class FollowUpClosed(Exception):
@@ -335,7 +334,7 @@ def _write_mail(
     emails: list[OutboundEmail],
     url_of: Any = None,
 ) -> None:
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     links.append(
         QuestionnaireLink(
             follow_up=follow_up,
@@ -361,8 +360,8 @@ def _write_mail(
                 "reminder_number": follow_up.reminders_sent,
             },
             idempotency_key=f"followup-{follow_up.pk}-{purpose}",
-            patient=patient,
-            follow_up=follow_up,
+            patient_id=patient.pk,
+            reference=follow_up_reference(follow_up),
             created_at=now,
             next_attempt_at=now,
         )
@@ -371,6 +370,11 @@ def _write_mail(
 
 def questionnaire_url(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("followups:questionnaire", args=[token])
+
+
+def follow_up_reference(follow_up: FollowUp) -> str:
+    """How the outbox names the follow-up a mail belongs to (``OutboundEmail.reference``)."""
+    return f"{FOLLOW_UP_REFERENCE}{follow_up.pk}"
 
 
 def move_to_call_list_after_failed_email(follow_up_id: int, *, now: datetime) -> bool:
@@ -406,7 +410,8 @@ def record_answers(
     link: QuestionnaireLink | None = None,
     now: datetime | None = None,
 ) -> FollowUp:
-    """Store, score and classify follow-up answers, then act on the outcome.
+    """Store, score and classify follow-up answers (``pathway.services.answer_follow_up``
+    acts on the outcome).
 
     ``answers`` are the section-4 answers (without ``age``: it is taken from the
     intake). Raises ``FollowUpClosed`` when the follow-up (or the link) can no longer
@@ -441,43 +446,7 @@ def record_answers(
     follow_up.save()
     if link is not None:
         QuestionnaireLink.objects.filter(pk=link.pk).update(used_at=now)
-    _act_on_outcome(follow_up, result, by=by, now=now)
     return follow_up
-
-
-def _act_on_outcome(follow_up: FollowUp, result: rules.Outcome, *, by: Any, now: datetime) -> None:
-    episode = follow_up.episode
-    if result.state == rules.RED_FLAG:
-        raise_alert(
-            episode,
-            kind=AlertKind.FOLLOW_UP,
-            disposition=result.disposition or "",
-            reasons=result.reasons,
-        )
-    elif result.state == rules.IMPROVING:
-        schedule_follow_up(episode, number=follow_up.number + 1, now=now)
-    elif result.state == rules.PERSISTENT:
-        from referrals.services import propose_referral
-
-        propose_referral(
-            episode,
-            source="follow_up",
-            reason=referral_reason(follow_up),
-            by=by,
-            follow_up=follow_up,
-        )
-    # RECOVERED: the outcome itself is the proposal to close (``proposed_for_closing``).
-
-
-def referral_reason(follow_up: FollowUp) -> str:
-    """Why the follow-up proposes a referral, in codes and scores (language-neutral)."""
-    parts = [
-        f"Follow-up {follow_up.number}: {', '.join(follow_up.outcome_reasons)}",
-        f"pain {follow_up.pain_now}/10",
-    ]
-    if follow_up.odi_percent is not None:
-        parts.append(f"ODI {follow_up.odi_percent} %")
-    return " · ".join(parts)
 
 
 # --- the call list ----------------------------------------------------------------------
@@ -503,16 +472,6 @@ def record_call(
         follow_up.closed_by = by
     follow_up.save()
     return follow_up
-
-
-@transaction.atomic
-def dismiss_failed_email(email: OutboundEmail, *, by: Any) -> bool:
-    """Reception has seen a failed e-mail (and phoned the patient)."""
-    return bool(
-        OutboundEmail.objects.filter(pk=email.pk, dismissed_at__isnull=True).update(
-            dismissed_at=timezone.now(), dismissed_by=by
-        )
-    )
 
 
 # --- figures ----------------------------------------------------------------------------

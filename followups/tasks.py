@@ -5,7 +5,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from followups import outbox, services
+from followups import services
 
 
 @shared_task(ignore_result=True)
@@ -13,15 +13,3 @@ def run_followup_sweep(now: str | None = None) -> str:
     """The per-minute sweep (beat). ``now`` (ISO 8601) replays a given moment."""
     report = services.run_sweep(datetime.fromisoformat(now) if now else None)
     return str(report)
-
-
-@shared_task(ignore_result=True)
-def send_email(email_id: int) -> str:
-    """Send one outbox row; enqueued when the transaction that wrote it commits."""
-    return outbox.deliver(email_id).value
-
-
-@shared_task(ignore_result=True)
-def send_queued_emails() -> int:
-    """Send whatever is due in the outbox: new mail, retries, and stragglers."""
-    return outbox.send_due_emails().total()

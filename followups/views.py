@@ -22,12 +22,14 @@ from followups.models import (
     CallResult,
     FollowUp,
     FollowUpState,
-    OutboundEmail,
     Outcome,
     QuestionnaireLink,
 )
-from followups.outbox import current_clinic
 from intake import triage
+from intake.models import Patient
+from outbox import services as outbox
+from outbox.models import OutboundEmail
+from pathway import services as pathway
 from security import audit
 from security.models import ReadAction
 
@@ -75,7 +77,7 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     follow_up = link.follow_up
     language = follow_up.episode.patient.language
-    clinic = current_clinic()
+    clinic = Clinic.objects.current()
     now = timezone.now()
     with translation.override(language):
         request.LANGUAGE_CODE = language
@@ -93,7 +95,7 @@ def _questionnaire(
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            follow_up = services.record_answers(
+            follow_up = pathway.answer_follow_up(
                 link.follow_up, form.answers(), channel=AnswerChannel.LINK, link=link, now=now
             )
         except services.FollowUpClosed:
@@ -121,7 +123,10 @@ def _questionnaire(
 
 def _failures() -> tuple[list[OutboundEmail], int]:
     failures = OutboundEmail.objects.failures_to_review()
-    shown = list(failures.select_related("patient")[:FAILED_EMAILS_SHOWN])
+    shown = list(failures[:FAILED_EMAILS_SHOWN])
+    patients = Patient.objects.in_bulk({email.patient_id for email in shown} - {None})
+    for email in shown:
+        email.patient = patients.get(email.patient_id)  # type: ignore[attr-defined]
     total = len(shown) if len(shown) < FAILED_EMAILS_SHOWN else failures.count()
     return shown, total
 
@@ -183,7 +188,7 @@ def phone_answers(request: HttpRequest, pk: int) -> HttpResponse:
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_answers(
+            pathway.answer_follow_up(
                 follow_up, form.answers(), channel=AnswerChannel.PHONE, by=request.user
             )
         except services.FollowUpClosed:
@@ -226,7 +231,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def dismiss_email(request: HttpRequest, pk: int) -> HttpResponse:
     email = get_object_or_404(OutboundEmail, pk=pk)
-    services.dismiss_failed_email(email, by=request.user)
+    outbox.dismiss_failed_email(email, by=request.user)
     messages.success(request, _("The failed e-mail was marked as handled."))
     back = "followups:overview" if request.POST.get("back") == "overview" else "followups:call_list"
     return redirect(back)

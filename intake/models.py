@@ -1,4 +1,3 @@
-import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -9,17 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake import triage
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents stripped, spaces collapsed: 'Dé  Smet' -> 'de smet'.
-
-    Names are stored folded beside the typed form, so search and the duplicate
-    check are accent- and case-insensitive on any database with a plain index.
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
+from intake.search import fold, parse_query
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -73,8 +62,6 @@ class PatientQuerySet(models.QuerySet["Patient"]):
         Each form uses an index: ``insz`` (unique), ``birth_date``, or the name order
         index (a prefix match on ``name_key`` in byte order, see ``Bytewise``).
         """
-        from intake.search import parse_query
-
         parsed = parse_query(query)
         if parsed.insz:
             return self.filter(insz=parsed.insz)

@@ -1,10 +1,21 @@
 """Parse what reception types in the patient search box."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from intake.models import fold
+
+def fold(text: str) -> str:
+    """Lower-case, accents stripped, spaces collapsed: 'Dé  Smet' -> 'de smet'.
+
+    Names are stored folded beside the typed form, so search and the duplicate
+    check are accent- and case-insensitive on any database with a plain index.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
 
 _DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
 _INSZ = re.compile(r"^\d{11}$")
@@ -33,3 +44,12 @@ def parse_query(query: str) -> SearchQuery:
             birth_date = None
         text = text[: match.start()] + text[match.end() :]
     return SearchQuery(birth_date=birth_date, name=fold(text))
+
+
+def search_kind(query: str) -> str:
+    """What a patient search was for, without what was typed: "insz", "name+birth_date"..."""
+    parsed = parse_query(query)
+    if parsed.insz:
+        return "insz"
+    kinds = (("name", parsed.name), ("birth_date", parsed.birth_date))
+    return "+".join(kind for kind, value in kinds if value) or "other"

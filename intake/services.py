@@ -3,8 +3,6 @@
 Each service is one transaction: a validation error leaves nothing half-saved.
 """
 
-import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,11 +10,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from clinics.tokens import hash_token, new_token
 from intake import scores, triage
 from intake.models import (
     STATE_FOR_DISPOSITION,
     Alert,
-    AlertKind,
     Disposition,
     Episode,
     IntakeAssessment,
@@ -24,6 +22,7 @@ from intake.models import (
     IntakeSource,
     Patient,
 )
+from outbox.services import queue_email
 
 
 @transaction.atomic
@@ -69,7 +68,8 @@ def record_intake(
     intake_date: date | None = None,
     recorded_at: datetime | None = None,
 ) -> IntakeAssessment:
-    """Open an episode with its intake, triage it, raise an alert when it is not PHYSIO.
+    """Open an episode with its intake and triage it (``pathway.services.admit_patient``
+    is the whole workflow: the alert and the follow-up come with it).
 
     ``answers`` is the section-1 answers object (see ``build_answers``). Invalid
     answers raise ``triage.TriageInputError``/``ValueError`` before anything is saved.
@@ -106,11 +106,6 @@ def record_intake(
         reasons=list(result.reasons),
         rule_version=result.rule_version,
     )
-    if disposition != Disposition.PHYSIO:
-        raise_alert(episode, kind=AlertKind.INTAKE, disposition=disposition, reasons=result.reasons)
-    from followups.services import schedule_follow_up  # followups builds on intake
-
-    schedule_follow_up(episode, number=1)
     return assessment
 
 
@@ -130,14 +125,10 @@ def acknowledge_alert(alert_id: int, *, by: Any) -> bool:
     )
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def create_intake_link(patient: Patient, *, by: Any, kiosk: bool = False) -> tuple[IntakeLink, str]:
     """A single-use intake link; returns the row and the raw token (shown once, never stored)."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     link = IntakeLink.objects.create(
         patient=patient,
         token_hash=hash_token(token),
@@ -171,8 +162,6 @@ def review_intake(intake_id: int, *, by: Any) -> bool:
 @transaction.atomic
 def email_intake_link(link: IntakeLink, url: str) -> bool:
     """Queue the intake-link e-mail in the patient's language; False without e-mail/consent."""
-    from followups.outbox import queue_email
-
     patient = link.patient
     if not patient.can_receive_email:
         return False
@@ -182,6 +171,6 @@ def email_intake_link(link: IntakeLink, url: str) -> bool:
         template="intake_link",
         context={"url": url, "first_name": patient.first_name, "days": IntakeLink.LINK_DAYS},
         idempotency_key=f"intake-link:{link.pk}",
-        patient=patient,
+        patient_id=patient.pk,
     )
     return True

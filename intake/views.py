@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
 from clinics.models import Clinic, Role
+from clinics.tokens import hash_token
 from intake import services, triage
 from intake.forms import IntakeForm, PatientForm, SearchForm
 from intake.models import (
@@ -24,6 +25,8 @@ from intake.models import (
     Patient,
     PatientQuerySet,
 )
+from intake.search import search_kind
+from pathway import services as pathway
 from security import audit
 from security.models import ReadAction
 
@@ -109,7 +112,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
     found: dict[str, Any] = {"patients": [], "page": 1, "has_next": False}
     if query:
         found = _search_page(request, Patient.objects.search(query))
-        audit.log_search(request, found["patients"], kind=audit.search_kind(query))
+        audit.log_search(request, found["patients"], kind=search_kind(query))
     return render(
         request,
         "intake/patient_search.html",
@@ -174,7 +177,7 @@ def intake_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def _record(form: IntakeForm, patient: Patient, *, by, source: str) -> IntakeAssessment:  # type: ignore[no-untyped-def]
     today = timezone.localdate()
-    return services.record_intake(
+    return pathway.admit_patient(
         patient,
         answers=services.build_answers(patient, today, form.questionnaire_fields()),
         start_back_items=form.start_back_items(),
@@ -248,7 +251,7 @@ def advice_sheet(request: HttpRequest, disposition: str, language: str) -> HttpR
             {
                 "disposition": Disposition(disposition),
                 "advice": _advice(disposition, language),
-                "clinic": Clinic.objects.first(),
+                "clinic": Clinic.objects.current(),
             },
         )
 
@@ -275,15 +278,11 @@ def intake_link_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def self_intake(request: HttpRequest, token: str) -> HttpResponse:
     """The intake questionnaire for the patient who holds the link, in their language."""
-    link = (
-        IntakeLink.objects.select_related("patient")
-        .filter(token_hash=services.hash_token(token))
-        .first()
-    )
+    link = IntakeLink.objects.select_related("patient").filter(token_hash=hash_token(token)).first()
     if link is None:
         raise Http404
     patient = link.patient
-    clinic = Clinic.objects.first()
+    clinic = Clinic.objects.current()
     translation.activate(patient.language)
     request.LANGUAGE_CODE = patient.language
     if not link.is_usable():

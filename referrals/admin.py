@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from clinics.models import Campus, CatchmentPostcode
 from referrals.models import CampusCapacityChange, Referral, ReferralEvent, ReferralLetter
+from referrals.services import log_capacity_change
 
 
 class ReferralEventInline(admin.TabularInline):
@@ -69,3 +71,30 @@ class CampusCapacityChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+# Campuses are edited here: their capacity is the referral queue's business.
+class CatchmentInline(admin.TabularInline):
+    model = CatchmentPostcode
+    extra = 1
+
+
+@admin.register(Campus)
+class CampusAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "phone", "weekly_capacity", "accepting_referrals")
+    list_editable = ("weekly_capacity", "accepting_referrals")
+    inlines = [CatchmentInline]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # Capacity changes are logged with who/when/old/new, from here as from the
+        # managers' capacity page.
+        old = (
+            Campus.objects.filter(pk=obj.pk)
+            .values_list("weekly_capacity", "accepting_referrals")
+            .first()
+        )
+        super().save_model(request, obj, form, change)
+        if old is not None:
+            log_capacity_change(
+                obj, old_weekly_capacity=old[0], old_accepting=old[1], by=request.user
+            )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from clinics.access import coordinator_campus, has_role
 from clinics.models import Campus, Role
 from intake.models import Episode
+from outbox.services import queue_email
 from referrals import routing
 from referrals.letter import build_letter_pdf
 from referrals.models import (
@@ -168,11 +169,6 @@ def _email_patient(referral: Referral, event: ReferralEvent) -> bool:
     patient = referral.episode.patient
     if referral.campus is None or not patient.can_receive_email:
         return False
-    try:
-        from followups.outbox import queue_email
-    except ImportError:
-        logger.warning("followups.outbox is missing: referral %s e-mail not queued", referral.pk)
-        return False
     campus = referral.campus
     queue_email(
         to=patient.email,
@@ -186,7 +182,7 @@ def _email_patient(referral: Referral, event: ReferralEvent) -> bool:
             "referral_id": referral.pk,
         },
         idempotency_key=f"referral-{referral.pk}-sent-{event.pk}",
-        patient=patient,
+        patient_id=patient.pk,
     )
     Referral.objects.filter(pk=referral.pk).update(patient_emailed_at=event.at)
     referral.patient_emailed_at = event.at

@@ -9,6 +9,5 @@ class SecurityConfig(AppConfig):
     def ready(self) -> None:
         from security import audit, twofactor
 
-        audit.register_change_logging()
         audit.guard_change_log()
         twofactor.connect_signals()

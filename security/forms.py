@@ -20,13 +20,3 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         return str(self.cleaned_data["token"]).strip()
-
-
-class ErasureForm(forms.Form):
-    confirm = forms.BooleanField(
-        label=_(
-            "I have checked the patient's identity and their written request, and I "
-            "understand that names, contact details and free text are removed for good."
-        ),
-        required=True,
-    )

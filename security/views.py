@@ -1,13 +1,10 @@
-import json
 from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,15 +14,9 @@ from django_otp import match_token, user_has_device
 
 from clinics.access import home_url_for, role_required
 from clinics.models import Role
-from intake.forms import SearchForm
-from intake.models import Patient
-from security import audit, gdpr, twofactor
-from security.fhir import patient_bundle
-from security.forms import ErasureForm, TokenForm
-from security.models import ErasureOutcome, ErasureRecord, ReadAction, ReadLog
+from security import twofactor
+from security.forms import TokenForm
 
-AUDIT_PAGE_SIZE = 50
-SEARCH_RESULTS = 25
 ALL_ROLES = tuple(Role.values)
 
 
@@ -111,99 +102,6 @@ def session_keepalive(request: HttpRequest) -> HttpResponse:
     """Called by the session warning's "stay signed in" button: the request itself
     renews the session (SESSION_SAVE_EVERY_REQUEST)."""
     return HttpResponse(status=204)
-
-
-# --- audit trail and GDPR (managers) ------------------------------------------------
-
-
-@role_required(Role.MANAGER)
-def audit_home(request: HttpRequest) -> HttpResponse:
-    """Find a patient's file to see who looked at it, export it or handle an erasure."""
-    form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    patients: list[Patient] = []
-    if query:
-        patients = list(Patient.objects.search(query).in_name_order()[:SEARCH_RESULTS])
-        audit.log_search(request, patients, kind=audit.search_kind(query))
-    return render(
-        request,
-        "security/audit_home.html",
-        {"search_form": form, "query": query, "patients": patients},
-    )
-
-
-@role_required(Role.MANAGER)
-def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Who looked at this file, and what changed in it."""
-    patient = get_object_or_404(Patient, pk=patient_id)
-    audit.log_read(request, patient, action=ReadAction.AUDIT)
-    reads = Paginator(ReadLog.objects.for_patient(patient.pk), AUDIT_PAGE_SIZE).get_page(
-        request.GET.get("reads")
-    )
-    changes = Paginator(
-        audit.change_entries_for(patient.pk)
-        .select_related("content_type", "actor")
-        .order_by("-timestamp", "-pk"),
-        AUDIT_PAGE_SIZE,
-    ).get_page(request.GET.get("changes"))
-    return render(
-        request,
-        "security/patient_audit.html",
-        {
-            "patient": patient,
-            "reads": reads,
-            "changes": changes,
-            "erasures": ErasureRecord.objects.for_patient(patient.pk),
-        },
-    )
-
-
-def _download(data: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
-    body = json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
-    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@role_required(Role.MANAGER)
-def export_json(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=patient_id)
-    audit.log_read(request, patient, action=ReadAction.EXPORT)
-    data = gdpr.export_record(patient)
-    return _download(data, f"patient-{patient.pk}.json", "application/json")
-
-
-@role_required(Role.MANAGER)
-def export_fhir(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=patient_id)
-    bundle = patient_bundle(patient)
-    audit.log_read(request, patient, action=ReadAction.EXPORT)
-    return _download(bundle, f"patient-{patient.pk}.fhir.json", "application/fhir+json")
-
-
-@role_required(Role.MANAGER)
-def erase(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Handle a patient's request for erasure (pseudonymisation after the retention period)."""
-    patient = get_object_or_404(Patient, pk=patient_id)
-    retention = gdpr.retention_of(patient)
-    form = ErasureForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        record = gdpr.erase_patient(patient.pk, by=request.user)
-        if record.outcome == ErasureOutcome.PSEUDONYMISED:
-            messages.success(request, _("The patient's data has been pseudonymised."))
-        else:
-            messages.warning(
-                request,
-                _("The request is registered but refused: the record must be kept until %(date)s.")
-                % {"date": record.keep_until.strftime("%d/%m/%Y")},
-            )
-        return redirect("security:patient_audit", patient.pk)
-    return render(
-        request,
-        "security/erase.html",
-        {"patient": patient, "retention": retention, "form": form},
-    )
 
 
 def locked_out(request: HttpRequest, response: Any = None, credentials: Any = None) -> HttpResponse:

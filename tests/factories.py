@@ -64,12 +64,12 @@ def intake_answers(**overrides):  # type: ignore[no-untyped-def]
 
 def make_intake(patient=None, *, by=None, intake_date=None, start_back=None, odi=None, **answers):  # type: ignore[no-untyped-def]
     """Record an intake through the real service; returns the IntakeAssessment."""
-    from intake.services import record_intake
+    from pathway.services import admit_patient
 
     patient = patient or PatientFactory()
     day = intake_date or timezone.localdate()
     answers.setdefault("age", patient.age_on(day))
-    return record_intake(
+    return admit_patient(
         patient,
         answers=intake_answers(**answers),
         start_back_items=start_back or [0, 0, 1, 0, 0, 0, 0, 0, "slightly"],

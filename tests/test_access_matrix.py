@@ -96,13 +96,13 @@ class Samples:
     @property
     def answered_follow_up(self) -> Any:
         def make() -> Any:
-            from followups.demo import IMPROVING
+            from demo.followups import IMPROVING
             from followups.models import FollowUp
-            from followups.services import record_answers
+            from pathway.services import answer_follow_up
 
             follow_up = make_intake().episode.follow_ups.get(number=1)
             FollowUp.objects.filter(pk=follow_up.pk).update(state="invited")
-            return record_answers(follow_up, IMPROVING, channel="link")
+            return answer_follow_up(follow_up, IMPROVING, channel="link")
 
         return self._once("answered", make)
 
@@ -215,8 +215,8 @@ MATRIX: dict[str, Page] = {
         note="accepting is the coordinator's action; without htmx the form opens in the page",
     ),
     # --- manager figures ----------------------------------------------------------------
-    "clinics:manager_home": Page(allow=(MANAGER,)),
-    "clinics:manager_figures_csv": Page(allow=(MANAGER,)),
+    "dashboards:manager_home": Page(allow=(MANAGER,)),
+    "dashboards:manager_figures_csv": Page(allow=(MANAGER,)),
     # --- follow-ups (reception; patients through links) ---------------------------------
     "followups:questionnaire": Page(
         answers=dict.fromkeys(PERSONAS, 404),
@@ -242,11 +242,11 @@ MATRIX: dict[str, Page] = {
         allow=STAFF[1:], ok=Redirect("/security/two-step/"), note="no authenticator yet"
     ),
     "security:session_keepalive": Page(allow=STAFF[1:], ok=POST_ONLY),
-    "security:audit_home": Page(allow=(MANAGER,)),
-    "security:patient_audit": Page(allow=(MANAGER,), kwargs=_patient),
-    "security:export_json": Page(allow=(MANAGER,), kwargs=_patient),
-    "security:export_fhir": Page(allow=(MANAGER,), kwargs=_patient),
-    "security:erase": Page(allow=(MANAGER,), kwargs=_patient),
+    "records:audit_home": Page(allow=(MANAGER,)),
+    "records:patient_audit": Page(allow=(MANAGER,), kwargs=_patient),
+    "records:export_json": Page(allow=(MANAGER,), kwargs=_patient),
+    "records:export_fhir": Page(allow=(MANAGER,), kwargs=_patient),
+    "records:erase": Page(allow=(MANAGER,), kwargs=_patient),
 }
 
 # The Django admin guards all its pages itself (admin_view: active staff only). Its index
@@ -384,7 +384,7 @@ def test_admin_pages_are_for_admins_only(name, users):
 
 
 def test_a_patient_link_opens_only_its_own_questionnaire(client):
-    from intake.services import hash_token
+    from clinics.tokens import hash_token
 
     _, token = create_intake_link(PatientFactory(first_name="Aline"), by=None)
     _, other = create_intake_link(PatientFactory(first_name="Bart"), by=None)
@@ -400,8 +400,8 @@ def test_a_follow_up_link_opens_only_its_own_questionnaire(client):
 
     from django.utils import timezone
 
+    from clinics.tokens import hash_token
     from followups.models import QuestionnaireLink
-    from intake.services import hash_token
 
     follow_up = make_intake().episode.follow_ups.get(number=1)
     QuestionnaireLink.objects.create(

@@ -5,19 +5,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from followups.demo import follow_up_answers
-from followups.models import (
-    AnswerChannel,
-    CallResult,
-    EmailState,
-    FollowUp,
-    FollowUpState,
-    OutboundEmail,
-    Outcome,
-)
+from demo.followups import follow_up_answers
+from followups.models import AnswerChannel, CallResult, FollowUp, FollowUpState, Outcome
 from followups.schedule import local_at
-from followups.services import operational_figures, record_answers, run_sweep
+from followups.services import operational_figures, run_sweep
 from intake.models import Alert, AlertKind
+from outbox.models import EmailState, OutboundEmail
+from pathway.services import answer_follow_up
 from tests.factories import make_follow_up
 from tests.test_followup_questionnaire import as_post
 
@@ -136,7 +130,7 @@ def test_a_persistent_answer_by_phone_proposes_a_referral(reception):
 
 def test_a_follow_up_already_answered_takes_no_answers_by_phone(reception):
     (follow_up,) = on_call_list()
-    record_answers(follow_up, follow_up_answers(), channel=AnswerChannel.PHONE)
+    answer_follow_up(follow_up, follow_up_answers(), channel=AnswerChannel.PHONE)
     response = reception.post(
         reverse("followups:phone_answers", args=[follow_up.pk]),
         as_post(follow_up_answers(fever=True)),
@@ -169,7 +163,7 @@ def test_anonymous_users_are_sent_to_login(client):
 
 def test_the_physiotherapist_can_read_an_answered_follow_ups_result(client, physio):
     (follow_up,) = on_call_list()
-    record_answers(follow_up, follow_up_answers(pain_now=6), channel=AnswerChannel.PHONE)
+    answer_follow_up(follow_up, follow_up_answers(pain_now=6), channel=AnswerChannel.PHONE)
     client.force_login(physio)
     client.cookies["django_language"] = "en"
     response = client.get(reverse("followups:result", args=[follow_up.pk]))
@@ -182,7 +176,7 @@ def test_the_figures_count_this_weeks_follow_ups_and_the_response_rate(time_mach
     make_follow_up(intake_date=INTAKE, email="")
     make_follow_up(intake_date=INTAKE + timedelta(days=7))  # due next week
     run_sweep(DUE)
-    record_answers(answered, follow_up_answers(), channel=AnswerChannel.LINK, now=DUE)
+    answer_follow_up(answered, follow_up_answers(), channel=AnswerChannel.LINK, now=DUE)
     figures = operational_figures(DUE + timedelta(hours=1))
     assert figures.due_this_week == 3
     assert figures.invited_this_week == 2

@@ -5,9 +5,10 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from followups.demo import DEMO_MARK
-from followups.models import FollowUp, FollowUpState, OutboundEmail, Outcome
+from demo.followups import DEMO_MARK
+from followups.models import FollowUp, FollowUpState, Outcome
 from intake.models import Patient
+from outbox.models import OutboundEmail
 from tests.factories import make_follow_up
 
 pytestmark = pytest.mark.django_db

@@ -2,11 +2,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from followups.demo import follow_up_answers
-from followups.models import AnswerChannel, FollowUp, FollowUpState, OutboundEmail, Outcome
+from demo.followups import follow_up_answers
+from followups.models import AnswerChannel, FollowUp, FollowUpState, Outcome
 from followups.schedule import local_at
-from followups.services import run_sweep
+from followups.services import follow_up_reference, run_sweep
 from intake.models import Alert, AlertKind
+from outbox.models import OutboundEmail
 from tests.factories import make_follow_up
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,9 @@ def invite(**patient_fields):  # type: ignore[no-untyped-def]
     """A follow-up invited at DUE; returns it with the path of its questionnaire link."""
     follow_up = make_follow_up(intake_date=date(2026, 10, 20), **patient_fields)
     run_sweep(DUE)
-    url = OutboundEmail.objects.get(follow_up=follow_up).context["questionnaire_url"]
+    url = OutboundEmail.objects.get(reference=follow_up_reference(follow_up)).context[
+        "questionnaire_url"
+    ]
     return FollowUp.objects.get(pk=follow_up.pk), url.removeprefix("http://127.0.0.1:8000")
 
 

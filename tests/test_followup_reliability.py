@@ -27,10 +27,12 @@ from django.utils import timezone
 
 from config.celery import app
 from followups import services
-from followups.models import EmailState, FollowUp, FollowUpState, OutboundEmail, QuestionnaireLink
-from followups.outbox import send_due_emails
+from followups.models import FollowUp, FollowUpState, QuestionnaireLink
 from followups.schedule import local_at
-from followups.tasks import run_followup_sweep, send_queued_emails
+from followups.tasks import run_followup_sweep
+from outbox.drain import send_due_emails
+from outbox.models import EmailState, OutboundEmail
+from outbox.tasks import send_queued_emails
 from tests.factories import make_follow_up
 from tests.test_outbox import SmtpSink, free_port, running_smtp_sink
 
@@ -265,7 +267,7 @@ BROKER_DOWN_WEB = """
 from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
-from followups.outbox import queue_email
+from outbox.services import queue_email
 from tests.factories import PatientFactory, make_intake
 
 make_intake(

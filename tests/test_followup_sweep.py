@@ -3,17 +3,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from followups import services
-from followups.models import (
-    CallReason,
-    EmailState,
-    FollowUp,
-    FollowUpState,
-    OutboundEmail,
-    QuestionnaireLink,
-)
+from followups.models import CallReason, FollowUp, FollowUpState, QuestionnaireLink
 from followups.schedule import local_at
-from followups.services import run_sweep
+from followups.services import follow_up_reference, run_sweep
 from intake.models import Episode, EpisodeState, Patient
+from outbox.models import EmailState, OutboundEmail
 from tests.factories import make_follow_up
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +43,8 @@ def test_at_the_due_time_the_sweep_invites_the_patient_through_the_outbox():
     assert (email.recipient, email.language) == (follow_up.episode.patient.email, "fr")
     assert email.template == "followup_invitation"
     assert email.state == EmailState.QUEUED
-    assert email.follow_up == follow_up
+    assert email.reference == follow_up_reference(follow_up)
+    assert email.patient_id == follow_up.episode.patient_id
     assert email.idempotency_key == f"followup-{follow_up.pk}-invitation"
     assert QuestionnaireLink.objects.get().expires_at == follow_up.link_expires_at
 

@@ -15,7 +15,7 @@ ROLE_HOME = [
     ("receptionist", "intake:reception_home"),
     ("physio", "treatment:caseload"),
     ("coordinator_bornem", "referrals:coordinator_home"),
-    ("manager", "clinics:manager_home"),
+    ("manager", "dashboards:manager_home"),
     ("admin_user", "admin:index"),
 ]
 
@@ -36,7 +36,7 @@ def test_each_role_lands_on_its_own_home_page_after_login(client, request, perso
         "intake:reception_home",
         "treatment:caseload",
         "referrals:coordinator_home",
-        "clinics:manager_home",
+        "dashboards:manager_home",
     ],
 )
 def test_anonymous_users_are_sent_to_login(client, url_name):
@@ -50,7 +50,7 @@ def test_anonymous_users_are_sent_to_login(client, url_name):
     [
         ("receptionist", "treatment:caseload"),
         ("physio", "intake:reception_home"),
-        ("coordinator_bornem", "clinics:manager_home"),
+        ("coordinator_bornem", "dashboards:manager_home"),
         ("manager", "referrals:coordinator_home"),
     ],
 )
@@ -102,7 +102,7 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(client, django_user_
     count = django_user_model.objects.count()
     call_command("seed_demo", "--allow-without-debug")
     assert django_user_model.objects.count() == count
-    from clinics.demo import DEMO_PASSWORD, DEMO_USERS
+    from demo.clinics import DEMO_PASSWORD, DEMO_USERS
 
     for demo in DEMO_USERS:
         assert client.login(username=demo.username, password=DEMO_PASSWORD), demo.username

@@ -16,7 +16,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from followups.demo import follow_up_answers
+from demo.followups import follow_up_answers
 from followups.models import (
     AnswerChannel,
     CallResult,

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import Patient
-from intake.services import create_intake_link, record_intake
-from security.gdpr import export_record, retention_of
+from intake.services import create_intake_link
+from pathway.services import admit_patient
+from records.gdpr import export_record, retention_of
 from security.models import ErasureRecord, ReadLog
 from tests.factories import PatientFactory, intake_answers
 
@@ -52,7 +53,7 @@ def record(receptionist, physio, time_machine):  # type: ignore[no-untyped-def]
     and an intake link: data in every app that holds any."""
     time_machine.move_to("2026-03-02 09:00 +01:00")
     patient = PatientFactory(**PERSONAL)
-    intake = record_intake(
+    intake = admit_patient(
         patient,
         answers=intake_answers(age=40),
         start_back_items=[1, 1, 0, 1, 0, 0, 1, 0, "very_much"],
@@ -62,15 +63,16 @@ def record(receptionist, physio, time_machine):  # type: ignore[no-untyped-def]
     )
     create_intake_link(patient, by=receptionist)
     follow_up = intake.episode.follow_ups.get(number=1)
-    from followups.demo import PERSISTENT
-    from followups.services import record_answers, run_sweep
+    from demo.followups import PERSISTENT
+    from followups.services import run_sweep
+    from pathway.services import answer_follow_up
     from referrals.services import send_referral
 
     time_machine.move_to("2026-04-13 10:00 +02:00")
     run_sweep()  # the invitation e-mail with its questionnaire link
     time_machine.move_to("2026-04-14 10:00 +02:00")
     follow_up.refresh_from_db()
-    record_answers(follow_up, PERSISTENT, channel="link")
+    answer_follow_up(follow_up, PERSISTENT, channel="link")
     referral = intake.episode.referrals.get()
     send_referral(referral, by=physio)
     return patient
@@ -89,7 +91,7 @@ def _dump() -> str:
 
 
 def test_the_json_export_holds_everything_about_the_patient(manager_client, record):
-    response = manager_client.get(reverse("security:export_json", args=[record.pk]))
+    response = manager_client.get(reverse("records:export_json", args=[record.pk]))
     assert response["Content-Disposition"] == f'attachment; filename="patient-{record.pk}.json"'
     assert response["Cache-Control"] == "no-store"
     data = json.loads(response.content)
@@ -100,7 +102,7 @@ def test_the_json_export_holds_everything_about_the_patient(manager_client, reco
         "intake.intakeassessment",
         "intake.intakelink",
         "followups.followup",
-        "followups.outboundemail",
+        "outbox.outboundemail",
         "referrals.referral",
         "referrals.referralevent",
         "referrals.referralletter",
@@ -125,7 +127,7 @@ def test_the_export_names_staff_by_role_not_by_name(manager_client, record, rece
 
 
 def test_an_export_is_itself_logged(manager_client, record, manager):
-    manager_client.get(reverse("security:export_fhir", args=[record.pk]))
+    manager_client.get(reverse("records:export_fhir", args=[record.pk]))
     read = ReadLog.objects.get(action="export")
     assert (read.user, read.patient_id) == (manager, record.pk)
 
@@ -133,7 +135,7 @@ def test_an_export_is_itself_logged(manager_client, record, manager):
 def test_the_fhir_export_is_a_valid_r4_bundle(manager_client, record):
     from fhir.resources.R4B.bundle import Bundle
 
-    response = manager_client.get(reverse("security:export_fhir", args=[record.pk]))
+    response = manager_client.get(reverse("records:export_fhir", args=[record.pk]))
     assert response["Content-Type"].startswith("application/fhir+json")
     bundle = Bundle.model_validate(json.loads(response.content))
     types = [entry.resource.get_resource_type() for entry in bundle.entry]
@@ -148,7 +150,7 @@ def test_the_fhir_export_is_a_valid_r4_bundle(manager_client, record):
 
 
 def test_the_fhir_bundle_says_what_the_record_says(record):
-    from security.fhir import patient_bundle
+    from records.fhir import patient_bundle
 
     bundle = patient_bundle(record)
     resources = {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}
@@ -179,7 +181,7 @@ def test_the_fhir_bundle_says_what_the_record_says(record):
     assert references and set(references) <= full_urls
 
 
-@pytest.mark.parametrize("url_name", ["security:export_json", "security:export_fhir"])
+@pytest.mark.parametrize("url_name", ["records:export_json", "records:export_fhir"])
 @pytest.mark.parametrize("persona", ["receptionist", "physio", "coordinator_rumst"])
 def test_only_managers_export(client, request, persona, url_name):
     client.force_login(request.getfixturevalue(persona))
@@ -202,7 +204,7 @@ def test_a_request_within_the_retention_period_is_registered_and_refused(
     manager_client, record, manager
 ):
     response = manager_client.post(
-        reverse("security:erase", args=[record.pk]), {"confirm": "on"}, follow=True
+        reverse("records:erase", args=[record.pk]), {"confirm": "on"}, follow=True
     )
     assert "must be kept until 14/04/2056" in response.content.decode()
     erasure = ErasureRecord.objects.get()
@@ -215,7 +217,7 @@ def test_a_request_within_the_retention_period_is_registered_and_refused(
 
 
 def test_erasure_needs_the_confirmation(manager_client, record):
-    response = manager_client.post(reverse("security:erase", args=[record.pk]), {})
+    response = manager_client.post(reverse("records:erase", args=[record.pk]), {})
     assert response.status_code == 200
     assert response.context["form"].errors
     assert not ErasureRecord.objects.exists()
@@ -225,7 +227,7 @@ def test_after_the_retention_period_erasure_leaves_nothing_that_identifies_the_p
     record, manager, time_machine
 ):
     time_machine.move_to("2056-04-15 10:00 +02:00")
-    _signed_in(manager).post(reverse("security:erase", args=[record.pk]), {"confirm": "on"})
+    _signed_in(manager).post(reverse("records:erase", args=[record.pk]), {"confirm": "on"})
     erasure = ErasureRecord.objects.get()
     assert erasure.outcome == "pseudonymised"
     everything = _dump()
@@ -243,12 +245,12 @@ def test_after_the_retention_period_erasure_leaves_nothing_that_identifies_the_p
 def test_the_erasure_is_in_the_audit_trail_without_the_old_values(record, manager, time_machine):
     time_machine.move_to("2056-04-15 10:00 +02:00")
     manager_client = _signed_in(manager)
-    manager_client.post(reverse("security:erase", args=[record.pk]), {"confirm": "on"})
+    manager_client.post(reverse("records:erase", args=[record.pk]), {"confirm": "on"})
     entry = LogEntry.objects.get_for_object(record).order_by("-pk").first()
     assert entry.actor == manager
     assert "last_name" in entry.changes_dict
     assert "Vandersanden" not in json.dumps(entry.changes_dict)
-    page = manager_client.get(reverse("security:patient_audit", args=[record.pk]))
+    page = manager_client.get(reverse("records:patient_audit", args=[record.pk]))
     assert "pseudonymised" in page.content.decode()
 
 
@@ -257,7 +259,7 @@ def test_the_retention_period_is_a_setting(manager, settings, time_machine):
     time_machine.move_to("2026-03-02 09:00 +01:00")
     patient = PatientFactory(**PERSONAL)
     time_machine.move_to(timezone.now() + timedelta(days=367))
-    _signed_in(manager).post(reverse("security:erase", args=[patient.pk]), {"confirm": "on"})
+    _signed_in(manager).post(reverse("records:erase", args=[patient.pk]), {"confirm": "on"})
     assert ErasureRecord.objects.get().outcome == "pseudonymised"
     assert Patient.objects.get(pk=patient.pk).first_name == "-"
 

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinics import dashboard
 from clinics.models import Campus
+from dashboards import figures as dashboard
 from followups.models import FollowUp
 from referrals.models import Referral
 from tests.factories import HIGH_RISK_START_BACK, PatientFactory, make_intake
@@ -164,7 +164,7 @@ def test_it_counts_referrals_per_campus_with_the_median_days():
 def test_the_page_shows_charts_and_tables(manager_client):
     _intake(date(2026, 4, 2))
 
-    response = manager_client.get(reverse("clinics:manager_home"))
+    response = manager_client.get(reverse("dashboards:manager_home"))
     html = response.content.decode()
 
     assert response.status_code == 200
@@ -176,7 +176,7 @@ def test_the_chart_coordinates_have_no_decimal_comma_in_dutch(manager_client):
     _data(3)
     manager_client.cookies["django_language"] = "nl"
 
-    html = manager_client.get(reverse("clinics:manager_home")).content.decode()
+    html = manager_client.get(reverse("dashboards:manager_home")).content.decode()
 
     coordinates = re.findall(r"<(?:rect|line|text) [^>]*>", html.split("<svg", 1)[1])
     assert coordinates
@@ -195,10 +195,10 @@ def _data(count: int, first: int = 0) -> None:
 def test_the_page_runs_the_same_number_of_queries_whatever_the_data(manager_client):
     _data(2)
     with CaptureQueriesContext(connection) as small:
-        manager_client.get(reverse("clinics:manager_home"))
+        manager_client.get(reverse("dashboards:manager_home"))
     _data(20, first=2)
     with CaptureQueriesContext(connection) as large:
-        response = manager_client.get(reverse("clinics:manager_home"))
+        response = manager_client.get(reverse("dashboards:manager_home"))
 
     assert response.context["total"].referrals_sent == 22
     assert len(large.captured_queries) == len(small.captured_queries)
@@ -208,21 +208,21 @@ def test_the_page_stays_within_a_fixed_query_budget(manager_client, django_asser
     _data(5)
 
     with django_assert_max_num_queries(14):
-        manager_client.get(reverse("clinics:manager_home"))
+        manager_client.get(reverse("dashboards:manager_home"))
 
 
 def test_the_campus_filter_narrows_the_figures(manager_client):
     _intake(date(2026, 4, 2), BORNEM_POSTCODE)
     _intake(date(2026, 4, 3), RUMST_POSTCODE)
 
-    response = manager_client.get(reverse("clinics:manager_home"), {"campus": "rumst"})
+    response = manager_client.get(reverse("dashboards:manager_home"), {"campus": "rumst"})
 
     assert response.context["total"].intakes == 1
 
 
 def test_a_chosen_period_is_used(manager_client):
     response = manager_client.get(
-        reverse("clinics:manager_home"), {"start": "2026-01", "end": "2026-03"}
+        reverse("dashboards:manager_home"), {"start": "2026-01", "end": "2026-03"}
     )
 
     assert [m for m, _f in response.context["months"]] == [
@@ -234,7 +234,7 @@ def test_a_chosen_period_is_used(manager_client):
 
 def test_a_reversed_period_is_refused_and_the_default_shown(manager_client):
     response = manager_client.get(
-        reverse("clinics:manager_home"), {"start": "2026-04", "end": "2026-01"}
+        reverse("dashboards:manager_home"), {"start": "2026-04", "end": "2026-01"}
     )
 
     assert "end" in response.context["form"].errors
@@ -245,7 +245,7 @@ def test_the_csv_has_one_row_per_month_and_campus(manager_client):
     _intake(date(2026, 4, 2), RUMST_POSTCODE)
 
     response = manager_client.get(
-        reverse("clinics:manager_figures_csv"), {"start": "2026-03", "end": "2026-04"}
+        reverse("dashboards:manager_figures_csv"), {"start": "2026-03", "end": "2026-04"}
     )
 
     assert response["Content-Type"].startswith("text/csv")
@@ -264,7 +264,7 @@ def test_the_csv_has_one_row_per_month_and_campus(manager_client):
 def test_the_figures_are_for_managers_only(client, physio):
     client.force_login(physio)
 
-    assert client.get(reverse("clinics:manager_figures_csv")).status_code == 403
+    assert client.get(reverse("dashboards:manager_figures_csv")).status_code == 403
 
 
 def test_the_figures_are_counted_once_per_cache_period(settings, django_assert_num_queries):

@@ -2,9 +2,9 @@ import io
 
 import pytest
 
-from clinics import demo as staff_demo
-from clinics.management.commands.seed_demo import DEMO_STEPS
-from referrals import demo
+from demo import clinics as staff_demo
+from demo import referrals as demo
+from demo.management.commands.seed_demo import DEMO_STEPS
 from referrals.models import Referral, ReferralState
 
 pytestmark = pytest.mark.django_db
@@ -41,5 +41,5 @@ def test_the_demo_step_is_idempotent(seeded):
 
 
 def test_the_demo_step_runs_after_the_follow_ups():
-    assert DEMO_STEPS[-1] == "referrals.demo"
-    assert DEMO_STEPS.index("followups.demo") < DEMO_STEPS.index("referrals.demo")
+    assert DEMO_STEPS[-1] == "demo.referrals"
+    assert DEMO_STEPS.index("demo.followups") < DEMO_STEPS.index("demo.referrals")

@@ -276,14 +276,14 @@ def test_managers_and_admins_must_set_up_two_step_login_first(client, request, e
     response = client.get(response.url)
     assert response.status_code == 302
     assert response.url.startswith(reverse("security:twofactor_setup"))
-    for page in (reverse("clinics:manager_home"), reverse("security:audit_home"), "/admin/"):
+    for page in (reverse("dashboards:manager_home"), reverse("records:audit_home"), "/admin/"):
         assert client.get(page).url.startswith(reverse("security:twofactor_setup"))
 
 
 def test_after_enrolment_the_manager_reaches_their_pages(client, enforced, manager):
     _login(client, manager)
     _enrol(client)
-    assert client.get(reverse("clinics:manager_home")).status_code == 200
+    assert client.get(reverse("dashboards:manager_home")).status_code == 200
 
 
 def test_an_unverified_manager_can_still_log_out_and_switch_language(client, enforced, manager):
@@ -302,4 +302,4 @@ def test_the_second_step_does_not_follow_an_outside_next_link(client, enforced, 
         reverse("security:twofactor_setup"),
         {"token": _code(device), "next": "https://evil.example/"},
     )
-    assert response.url == reverse("clinics:manager_home")
+    assert response.url == reverse("dashboards:manager_home")

@@ -4,8 +4,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from clinics.tokens import hash_token
 from intake.models import IntakeLink
-from intake.services import create_intake_link, hash_token
+from intake.services import create_intake_link
 from security import ratelimit
 from tests.factories import PatientFactory
 

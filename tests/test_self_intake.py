@@ -5,8 +5,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.tokens import hash_token
 from intake.models import IntakeAssessment, IntakeLink, IntakeSource
-from intake.services import create_intake_link, hash_token
+from intake.services import create_intake_link
 from tests.factories import PatientFactory
 from tests.test_intake_desk import intake_form_data
 
@@ -115,8 +116,8 @@ def test_the_kiosk_button_opens_the_questionnaire_directly(client, receptionist)
 
 
 def test_a_link_for_a_patient_with_consent_is_e_mailed_in_their_language(client, receptionist):
-    from followups.models import OutboundEmail
-    from followups.outbox import render_email
+    from outbox.drain import render_email
+    from outbox.models import OutboundEmail
 
     patient = PatientFactory(language="fr", email="marie@example.org")
     client.force_login(receptionist)
@@ -130,7 +131,7 @@ def test_a_link_for_a_patient_with_consent_is_e_mailed_in_their_language(client,
 
 
 def test_a_link_for_a_patient_without_consent_is_only_shown(client, receptionist):
-    from followups.models import OutboundEmail
+    from outbox.models import OutboundEmail
 
     patient = PatientFactory(email_consent=False, email_consent_at=None)
     client.force_login(receptionist)

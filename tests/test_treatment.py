@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from intake.models import EpisodeState
+from pathway import queries as pathway_queries
+from pathway import services as pathway
 from tests.factories import StaffFactory, make_episode_in_treatment, make_intake, make_plan
 from treatment import services
 from treatment.models import Discharge, Exercise, ExerciseKind, TreatmentSession
@@ -182,7 +184,7 @@ def test_discharge_closes_the_episode_with_outcome_and_summary(physio, episode):
         work_done="Exercises",
     )
 
-    discharge = services.discharge_episode(episode, by=physio, outcome="recovered", note="Fine")
+    discharge = pathway.discharge(episode, by=physio, outcome="recovered", note="Fine")
 
     episode.refresh_from_db()
     assert episode.state == EpisodeState.CLOSED and episode.closed_at is not None
@@ -192,15 +194,15 @@ def test_discharge_closes_the_episode_with_outcome_and_summary(physio, episode):
 
 
 def test_an_episode_cannot_be_discharged_twice(physio, episode):
-    services.discharge_episode(episode, by=physio, outcome="stopped")
+    pathway.discharge(episode, by=physio, outcome="stopped")
 
     with pytest.raises(ValidationError):
-        services.discharge_episode(episode, by=physio, outcome="recovered")
+        pathway.discharge(episode, by=physio, outcome="recovered")
     assert Discharge.objects.count() == 1
 
 
 def test_no_session_after_discharge(physio, episode):
-    services.discharge_episode(episode, by=physio, outcome="stopped")
+    pathway.discharge(episode, by=physio, outcome="stopped")
     episode.refresh_from_db()
 
     with pytest.raises(ValidationError):
@@ -214,7 +216,7 @@ def test_discharge_cancels_the_scheduled_follow_up(physio, episode):
 
     assert FollowUp.objects.get(episode=episode).state == FollowUpState.SCHEDULED
 
-    discharge = services.discharge_episode(episode, by=physio, outcome="recovered")
+    discharge = pathway.discharge(episode, by=physio, outcome="recovered")
 
     assert FollowUp.objects.get(episode=episode).state == FollowUpState.CANCELLED
     assert discharge.follow_ups_cancelled == 1
@@ -236,7 +238,7 @@ def test_an_answered_follow_up_joins_the_scores_over_time(physio, episode):
         odi_percent=Decimal("12.0"),
     )
 
-    values = services.episode_measurements(episode)
+    values = pathway_queries.episode_measurements(episode)
 
     assert [(m.source, m.pain, m.pain_mic, m.odi_mic) for m in values] == [
         ("intake", 5, None, None),
@@ -267,9 +269,9 @@ def test_an_admin_can_add_an_exercise_to_the_library(client, admin_user):
 @pytest.mark.parametrize("state", ["invited", "reminded", "call_list"])
 def test_discharge_cancels_follow_ups_still_waiting_on_the_patient(physio, state):
     from followups.models import FollowUp, FollowUpState
-    from treatment.pathway import cancel_pending_follow_ups
+    from followups.services import cancel_follow_ups
 
     episode = make_intake().episode
     FollowUp.objects.filter(episode=episode).update(state=state)
-    cancel_pending_follow_ups(episode, by=physio)
+    cancel_follow_ups(episode, by=physio)
     assert FollowUp.objects.get(episode=episode).state == FollowUpState.CANCELLED

@@ -7,6 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from intake.models import EpisodeState
+from pathway import services as pathway
 from tests.factories import (
     HIGH_RISK_START_BACK,
     PatientFactory,
@@ -253,7 +254,7 @@ def test_discharging_from_the_form_closes_the_episode(physio_client, episode):
 
 
 def test_a_closed_episode_takes_no_more_sessions(physio_client, physio, episode):
-    services.discharge_episode(episode, by=physio, outcome="stopped")
+    pathway.discharge(episode, by=physio, outcome="stopped")
 
     response = physio_client.get(reverse("treatment:session_new", args=[episode.pk]))
 

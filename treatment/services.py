@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from intake import scores
 from intake.models import Episode, EpisodeState
-from treatment import pathway
 from treatment.models import (
     Discharge,
     Exercise,
@@ -27,7 +26,7 @@ from treatment.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from treatment.outcomes import Baseline, measurements
+from treatment.outcomes import Measurement
 
 
 @dataclass(frozen=True)
@@ -181,28 +180,19 @@ def record_session(
     return session
 
 
-def episode_measurements(episode: Episode) -> list[Any]:
-    """Intake, sessions and answered follow-ups of an episode, with the MIC marks."""
-    intake = episode.intake
-    baseline = Baseline(
-        episode.intake_date,
-        intake.pain_now,
-        None if intake.odi_percent is None else float(intake.odi_percent),
-    )
-    later: list[tuple[date, str, int | None, Decimal | float | None]] = [
-        (session.session_date, "session", session.pain_now, session.odi_percent)
-        for session in episode.treatment_sessions.chronological()
-    ]
-    later.extend(pathway.answered_follow_up_scores(episode))
-    return measurements(baseline, later)
-
-
 def write_discharge_summary(
-    episode: Episode, *, outcome: str, note: str, by: Any, discharged_on: date
+    episode: Episode,
+    *,
+    outcome: str,
+    note: str,
+    by: Any,
+    discharged_on: date,
+    values: Sequence[Measurement],
 ) -> str:
-    """A short plain-text summary in the patient's language (it goes with the patient)."""
+    """A short plain-text summary in the patient's language (it goes with the patient).
+
+    ``values``: the episode's scores over time, the intake first."""
     plan = TreatmentPlan.objects.filter(episode=episode).first()
-    values = episode_measurements(episode)
     with translation.override(episode.patient.language):
         return render_to_string(
             "treatment/discharge_summary.txt",
@@ -230,8 +220,17 @@ def write_discharge_summary(
 
 
 @transaction.atomic
-def discharge_episode(episode: Episode, *, by: Any, outcome: str, note: str = "") -> Discharge:
-    """Close the episode with its outcome and summary; cancel its pending follow-ups."""
+def discharge_episode(
+    episode: Episode,
+    *,
+    by: Any,
+    outcome: str,
+    note: str = "",
+    values: Sequence[Measurement],
+    follow_ups_cancelled: int = 0,
+) -> Discharge:
+    """Close the episode with its outcome and summary (``values``: its scores over time,
+    the intake first). ``pathway.services.discharge`` is the whole workflow."""
     now = timezone.now()
     closed = Episode.objects.filter(pk=episode.pk, state=EpisodeState.IN_TREATMENT).update(
         state=EpisodeState.CLOSED, closed_at=now
@@ -239,7 +238,12 @@ def discharge_episode(episode: Episode, *, by: Any, outcome: str, note: str = ""
     if not closed:
         raise ValidationError(_("This episode is not in treatment."), code="not_in_treatment")
     summary = write_discharge_summary(
-        episode, outcome=outcome, note=note, by=by, discharged_on=timezone.localdate(now)
+        episode,
+        outcome=outcome,
+        note=note,
+        by=by,
+        discharged_on=timezone.localdate(now),
+        values=values,
     )
     discharge = Discharge(
         episode=episode,
@@ -250,7 +254,7 @@ def discharge_episode(episode: Episode, *, by: Any, outcome: str, note: str = ""
         discharged_by=by,
     )
     discharge.full_clean()
-    discharge.follow_ups_cancelled = pathway.cancel_pending_follow_ups(episode, by=by)
+    discharge.follow_ups_cancelled = follow_ups_cancelled
     discharge.save()
     episode.state = EpisodeState.CLOSED
     episode.closed_at = now

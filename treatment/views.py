@@ -15,9 +15,11 @@ from clinics.access import role_required
 from clinics.models import Role
 from intake import triage
 from intake.models import Episode, EpisodeState
+from pathway import queries as pathway_queries
+from pathway import services as pathway
 from security import audit
 from security.models import ReadAction
-from treatment import charts, pathway, queries, services
+from treatment import charts, queries, services
 from treatment.forms import DischargeForm, GoalFormSet, PlanForm, SessionForm
 from treatment.models import (
     APPROACH_FOR_RISK,
@@ -40,7 +42,7 @@ def _weeks_since(day: date, today: date) -> int:
 @role_required(Role.PHYSIOTHERAPIST)
 def caseload(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    episodes = _page(request, queries.caseload(request.user), "page")
+    episodes = _page(request, pathway_queries.caseload(request.user), "page")
     for episode in episodes:
         episode.weeks_since_intake = _weeks_since(episode.intake_date, today)
         episode.latest_pain = (
@@ -101,7 +103,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("goals", "prescriptions__exercise")
         .first()
     )
-    values = services.episode_measurements(episode)
+    values = pathway_queries.episode_measurements(episode)
     sessions = list(episode.treatment_sessions.chronological().select_related("recorded_by"))
     discharge = Discharge.objects.filter(episode=episode).first()
     language = translation.get_language() or "nl"
@@ -122,8 +124,8 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pain_chart": charts.pain_chart(values),
             "odi_chart": charts.odi_chart(values),
             "discharge": discharge,
-            "follow_ups": pathway.follow_ups_of(episode),
-            "referrals": pathway.referrals_of(episode),
+            "follow_ups": pathway_queries.follow_ups_of(episode),
+            "referrals": pathway_queries.referrals_of(episode),
             "mine": episode.physio_id == request.user.pk,
             "in_treatment": episode.state == EpisodeState.IN_TREATMENT,
             "weeks_since_intake": _weeks_since(episode.intake_date, timezone.localdate()),
@@ -272,7 +274,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     form = DischargeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.discharge_episode(
+            result = pathway.discharge(
                 episode,
                 by=request.user,
                 outcome=form.cleaned_data["outcome"],
@@ -294,6 +296,6 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
             "episode": episode,
             "patient": episode.patient,
             "form": form,
-            "follow_ups": pathway.follow_ups_of(episode),
+            "follow_ups": pathway_queries.follow_ups_of(episode),
         },
     )

@@ -316,7 +316,7 @@ class Background:
 
     def pump(self) -> None:
         if self.worker is None:
-            from followups import outbox
+            from outbox import drain as outbox
 
             outbox.send_due_emails(timezone.now())
 

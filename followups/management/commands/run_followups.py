@@ -12,8 +12,9 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from followups import outbox, services
+from followups import services
 from followups.schedule import CLINIC_ZONE
+from outbox import drain as outbox
 
 
 def parse_moment(value: str) -> datetime:

@@ -3,7 +3,8 @@
 Starting from ``intake.Patient``, every model with a foreign key to the patient, or to
 something that belongs to the patient (episode, intake, follow-up, referral, plan...),
 is a *branch* of the record. New models of any app join the export and the erasure
-without being listed here: that is what keeps the GDPR functions complete.
+without being listed here: that is what keeps the GDPR functions complete. The outbox's
+mail, which names its patient by a plain id, is the one branch listed by hand.
 """
 
 import base64
@@ -18,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 
 from intake.models import Patient
+from outbox.models import OutboundEmail
 
 MAX_DEPTH = 5
 # Never exported or kept in an export: a hash of a link's secret token.
@@ -30,13 +32,16 @@ class Branch:
 
     model: type[models.Model]
     lookups: tuple[str, ...]
+    # The lookups name a plain patient id (the outbox knows no Patient model).
+    by_id: bool = False
 
     @property
     def label(self) -> str:
         return self.model._meta.label_lower
 
     def objects_of(self, patient: Patient) -> "models.QuerySet[Any]":
-        condition = reduce(or_, (models.Q(**{lookup: patient}) for lookup in self.lookups))
+        value = patient.pk if self.by_id else patient
+        condition = reduce(or_, (models.Q(**{lookup: value}) for lookup in self.lookups))
         return self.model._base_manager.filter(condition).distinct().order_by("pk")
 
 
@@ -59,7 +64,8 @@ def patient_branches() -> list[Branch]:
                 if is_new:
                     next_frontier.append((related, lookup))
         frontier = next_frontier
-    return [Branch(model, tuple(paths)) for model, paths in lookups.items()]
+    related = [Branch(model, tuple(paths)) for model, paths in lookups.items()]
+    return [*related, Branch(OutboundEmail, ("patient_id",), by_id=True)]
 
 
 def patient_objects(patient: Patient) -> Iterator[tuple[Branch, models.Model]]:

@@ -16,13 +16,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from followups import outbox, services
-from followups.models import AnswerChannel, CallResult, EmailState, FollowUp, OutboundEmail
+from followups import services
+from followups.models import AnswerChannel, CallResult, FollowUp
 from followups.schedule import FOLLOW_UP_AFTER_DAYS, local_at
+from followups.services import follow_up_reference
 from intake.models import Episode, EpisodeState, Patient
-from intake.services import build_answers, record_intake, register_patient
+from intake.services import build_answers, register_patient
+from outbox import drain
+from outbox.models import EmailState, OutboundEmail
+from pathway.services import admit_patient, answer_follow_up
 
-EMAIL_DOMAIN = "followups.demo.backpath.example"
+EMAIL_DOMAIN = "demo.followups.backpath.example"
 REPLAY_DAYS = 20
 DEMO_MARK = "demo patient (follow-ups)"
 BOUNCED_ERROR = "550 5.1.1 Mailbox unavailable (demo)"
@@ -112,7 +116,7 @@ def _register(demo: DemoPatient, number: int, today: date) -> Episode:
     )
     intake_date = today - timedelta(days=FOLLOW_UP_AFTER_DAYS + demo.due_days_ago)
     fields = {"duration_days": 6, "pain_now": 6, "painkiller_days": 2}
-    assessment = record_intake(
+    assessment = admit_patient(
         patient,
         answers=build_answers(patient, intake_date, fields),
         start_back_items=[1, 0, 1, 0, 0, 1, 0, 0, "moderately"],
@@ -124,16 +128,16 @@ def _register(demo: DemoPatient, number: int, today: date) -> Episode:
 
 
 def _bounce(follow_up: FollowUp, at: datetime) -> None:
-    OutboundEmail.objects.filter(follow_up=follow_up, state=EmailState.QUEUED).update(
-        state=EmailState.FAILED, attempts=1, last_error=BOUNCED_ERROR, next_attempt_at=None
-    )
+    OutboundEmail.objects.for_reference(follow_up_reference(follow_up)).filter(
+        state=EmailState.QUEUED
+    ).update(state=EmailState.FAILED, attempts=1, last_error=BOUNCED_ERROR, next_attempt_at=None)
     services.move_to_call_list_after_failed_email(follow_up.pk, now=at)
 
 
 def _answer(answers: dict[str, Any], channel: str) -> Callable[[FollowUp, datetime], Any]:
     def answer(follow_up: FollowUp, at: datetime) -> Any:
         link = follow_up.links.order_by("pk").first() if channel == AnswerChannel.LINK else None
-        return services.record_answers(follow_up, answers, channel=channel, link=link, now=at)
+        return answer_follow_up(follow_up, answers, channel=channel, link=link, now=at)
 
     return answer
 
@@ -177,7 +181,7 @@ def seed(stdout) -> None:  # type: ignore[no-untyped-def]
             if offset in demo.events:
                 follow_up = FollowUp.objects.get(episode=episodes[demo.key], number=1)
                 EVENTS[demo.events[offset]](follow_up, nine + timedelta(hours=2))
-        sent += outbox.send_due_emails(nine + timedelta(hours=2)).total()
+        sent += drain.send_due_emails(nine + timedelta(hours=2)).total()
     states = FollowUp.objects.filter(episode__in=episodes.values()).values_list("state", flat=True)
     stdout.write(
         f"demo follow-ups: {len(DEMO_PATIENTS)} patients, states {sorted(set(states))}, "

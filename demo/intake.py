@@ -5,8 +5,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from intake.models import Patient, fold
-from intake.services import build_answers, record_intake, register_patient
+from intake.models import Patient
+from intake.search import fold
+from intake.services import build_answers, register_patient
+from pathway.services import admit_patient
 
 FIRST_NAMES = ["An", "Bart", "Chloé", "Dirk", "Els", "Frédéric", "Griet", "Hamza", "Inge", "Jan",
                "Karim", "Lotte", "Marc", "Nora", "Olivier", "Petra", "Quinten", "Rania", "Sofie",
@@ -75,7 +77,7 @@ def seed(stdout) -> None:  # type: ignore[no-untyped-def]
                 "painkiller_days": rng.randrange(0, 7),
                 **overrides,
             }
-            record_intake(
+            admit_patient(
                 patient,
                 answers=build_answers(patient, intake_date, fields),
                 start_back_items=[rng.randrange(2) for _ in range(8)]

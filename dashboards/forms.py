@@ -4,8 +4,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinics.dashboard import MAX_MONTHS, NO_CAMPUS, Period, parse_month
 from clinics.models import Campus
+from dashboards.figures import MAX_MONTHS, NO_CAMPUS, Period, parse_month
 
 
 class MonthField(forms.CharField):

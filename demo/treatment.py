@@ -1,6 +1,6 @@
 """Demo caseloads: kine.an and kine.tom take patients from the queue, plan and treat.
 
-Runs after ``intake.demo`` (which fills the queue). Idempotent: a physiotherapist
+Runs after ``demo.intake`` (which fills the queue). Idempotent: a physiotherapist
 takes patients only up to ``CASELOAD``, and an episode gets its plan and sessions
 only once. Some queued patients are left for the demo's "take this patient".
 """
@@ -11,10 +11,11 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from followups.demo import DEMO_MARK as FOLLOW_UP_DEMO_MARK
+from demo.followups import DEMO_MARK as FOLLOW_UP_DEMO_MARK
 from intake.models import Episode
+from pathway.services import discharge
 from treatment.models import APPROACH_FOR_RISK, Exercise, ExerciseKind
-from treatment.services import Goal, discharge_episode, record_session, save_plan, take_episode
+from treatment.services import Goal, record_session, save_plan, take_episode
 
 PHYSIOS = ("kine.an", "kine.tom")
 CASELOAD = 10
@@ -101,6 +102,6 @@ def _treat(episode: Episode, today: date) -> None:
         )
         day += timedelta(days=every + rng.choice((0, 0, 1)))
     if age >= DISCHARGE_AFTER_DAYS and pain <= 2 and episode.pk % 2:
-        discharge_episode(
+        discharge(
             episode, by=physio, outcome="recovered", note="Hervat alle dagelijkse activiteiten."
         )

@@ -14,10 +14,11 @@ from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.utils import timezone
 
+from followups.models import FollowUp
 from intake.models import EpisodeState, IntakeAssessment, Patient
+from referrals.models import Referral
 
 SSIN_SYSTEM = "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin"
 LOINC = "http://loinc.org"
@@ -247,7 +248,7 @@ def _intake_observations(intake: IntakeAssessment, patient_ref: dict[str, str]) 
     return observations
 
 
-def _follow_up_resources(follow_up: Any, patient_ref: dict[str, str]) -> list[Any]:
+def _follow_up_resources(follow_up: FollowUp, patient_ref: dict[str, str]) -> list[Any]:
     if not follow_up.answered_at or not isinstance(follow_up.answers, dict):
         return []
     source = _urn("QuestionnaireResponse", f"follow-up-{follow_up.pk}")
@@ -285,7 +286,7 @@ def _follow_up_resources(follow_up: Any, patient_ref: dict[str, str]) -> list[An
     return resources
 
 
-def _referral(referral: Any, patient_ref: dict[str, str]) -> dict[str, Any]:
+def _referral(referral: Referral, patient_ref: dict[str, str]) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "id": f"referral-{referral.pk}",
@@ -308,15 +309,6 @@ def _referral(referral: Any, patient_ref: dict[str, str]) -> dict[str, Any]:
     return resource
 
 
-def _optional_model(app_label: str, name: str) -> Any:
-    if not apps.is_installed(app_label):
-        return None
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
-
-
 def patient_bundle(patient: Patient, *, now: datetime | None = None) -> dict[str, Any]:
     """The FHIR R4 collection Bundle of everything clinical held on the patient."""
     patient_ref = _ref("Patient", f"patient-{patient.pk}")
@@ -328,15 +320,11 @@ def patient_bundle(patient: Patient, *, now: datetime | None = None) -> dict[str
         resources.append(_intake_response(intake, patient_ref))
         resources += _intake_observations(intake, patient_ref)
 
-    follow_up_model = _optional_model("followups", "FollowUp")
-    if follow_up_model is not None:
-        for follow_up in follow_up_model.objects.filter(episode__patient=patient).order_by("pk"):
-            resources += _follow_up_resources(follow_up, patient_ref)
+    for follow_up in FollowUp.objects.filter(episode__patient=patient).order_by("pk"):
+        resources += _follow_up_resources(follow_up, patient_ref)
 
-    referral_model = _optional_model("referrals", "Referral")
-    if referral_model is not None:
-        referrals = referral_model.objects.filter(episode__patient=patient).select_related("campus")
-        resources += [_referral(referral, patient_ref) for referral in referrals.order_by("pk")]
+    referrals = Referral.objects.filter(episode__patient=patient).select_related("campus")
+    resources += [_referral(referral, patient_ref) for referral in referrals.order_by("pk")]
 
     return {
         "resourceType": "Bundle",

@@ -20,10 +20,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from intake.models import Patient, fold
-from security.audit import change_entries_for
+from intake.models import Patient
+from intake.search import fold
+from records.branches import last_activity, patient_branches, patient_objects, serialize
+from records.changelog import change_entries_for
 from security.models import ErasureOutcome, ErasureRecord, ReadLog
-from security.records import last_activity, patient_branches, patient_objects, serialize
 
 EXPORT_FORMAT = "backpath.patient-export"
 EXPORT_VERSION = 1
@@ -43,7 +44,7 @@ KEPT_TEXT_FIELDS = frozenset(
     }
 )
 # JSON fields that hold personal data (an e-mail's template variables).
-CLEARED_JSON_FIELDS: dict[str, dict[str, Any]] = {"followups.outboundemail": {"context": {}}}
+CLEARED_JSON_FIELDS: dict[str, dict[str, Any]] = {"outbox.outboundemail": {"context": {}}}
 
 
 # --- export -------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from clinics.models import Campus
 from intake.models import Patient
-from intake.services import build_answers, record_intake, register_patient
+from intake.services import build_answers, register_patient
+from pathway.services import admit_patient
 from referrals import services
 from referrals.models import Referral, ReferralEvent, ReferralLetter, ReferralSource
 
@@ -88,7 +89,7 @@ def _referral(step: tuple[Any, ...], campus: str, number: int, staff: dict[str, 
     postcode = CAMPUS_POSTCODES[OTHER[campus] if key == "redirected" else campus]
     patient = _patient(full_key, first, last, language, postcode, 35 + number)
     intake_date = today - timedelta(days=45 + number)
-    intake = record_intake(
+    intake = admit_patient(
         patient,
         answers=build_answers(patient, intake_date, {"duration_days": 10, "pain_now": 7}),
         start_back_items=[1, 0, 1, 1, 0, 1, 0, 1, "very_much"],
@@ -164,7 +165,7 @@ def _unassigned(staff: dict[str, Any]) -> None:
     Campus.objects.update(accepting_referrals=False)
     patient = _patient(key, "Sven", "Lauwers", "nl", "2000", 58)
     intake_date = timezone.localdate() - timedelta(days=50)
-    intake = record_intake(
+    intake = admit_patient(
         patient,
         answers=build_answers(patient, intake_date, {"duration_days": 12, "pain_now": 6}),
         start_back_items=[1, 1, 1, 0, 1, 1, 1, 1, "extremely"],

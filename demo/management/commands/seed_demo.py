@@ -6,11 +6,11 @@ from django.db import transaction
 
 # Each module has a ``seed(stdout)`` function; later steps may use earlier ones' data.
 DEMO_STEPS = (
-    "clinics.demo",
-    "intake.demo",
-    "followups.demo",
-    "treatment.demo",
-    "referrals.demo",
+    "demo.clinics",
+    "demo.intake",
+    "demo.followups",
+    "demo.treatment",
+    "demo.referrals",
 )
 
 

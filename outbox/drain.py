@@ -1,4 +1,4 @@
-"""The e-mail outbox: mail is a database row first, and a worker sends it afterwards.
+"""The outbox drain: a worker sends the mail rows that are due.
 
 ``queue_email`` writes an ``OutboundEmail`` inside the caller's transaction (calling it
 twice with the same idempotency key is harmless) and asks a worker to send it once the
@@ -16,13 +16,10 @@ derived from the idempotency key, so such a copy carries the same Message-ID.
 import hashlib
 import logging
 import smtplib
-import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from enum import StrEnum
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +32,8 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from clinics.models import Clinic
-from followups.models import EmailState, OutboundEmail
+from outbox.models import EmailState, OutboundEmail
+from outbox.signals import email_failed
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +48,8 @@ MARK_SENT_EVERY = 20
 SENDING_LEASE = timedelta(minutes=10)
 FIRST_RETRY_AFTER = timedelta(minutes=1)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
-BROKER_DOWN_PAUSE_SECONDS = 30
 # Removed from the stored context once the mail has gone out: they hold secret links.
 SECRET_CONTEXT_KEYS = ("questionnaire_url", "url")
-EMAIL_PARTS = ("subject.txt", "txt", "html")
-LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
 class Delivery(StrEnum):
@@ -64,100 +59,7 @@ class Delivery(StrEnum):
     SKIPPED = "skipped"
 
 
-# --- queueing ---------------------------------------------------------------------------
-
-
-def queue_email(
-    *,
-    to: str,
-    language: str,
-    template: str,
-    context: dict[str, Any],
-    idempotency_key: str,
-    patient: Any = None,
-    follow_up: Any = None,
-) -> OutboundEmail:
-    """Write an e-mail to the outbox in the caller's transaction; send it after commit.
-
-    ``template`` names the triplet ``templates/emails/<template>.subject.txt|.txt|.html``,
-    rendered in ``language`` with ``context`` (JSON values) plus ``clinic``. Subjects
-    must not carry personal data.
-    """
-    check_templates([template])
-    email, created = OutboundEmail.objects.get_or_create(
-        idempotency_key=idempotency_key,
-        defaults={
-            "recipient": to,
-            "language": _language(language),
-            "template": template,
-            "context": context,
-            "patient": patient,
-            "follow_up": follow_up,
-            "next_attempt_at": timezone.now(),
-        },
-    )
-    if created:
-        transaction.on_commit(partial(_enqueue_send, email.pk))
-    return email
-
-
-def queue_emails(emails: Sequence[OutboundEmail]) -> None:
-    """Bulk ``queue_email`` for the sweep: rows whose idempotency key exists are skipped,
-    and one drain task is asked for after commit."""
-    if not emails:
-        return
-    check_templates({email.template for email in emails})
-    for email in emails:
-        email.language = _language(email.language)
-    OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
-    transaction.on_commit(_enqueue_drain)
-
-
-def check_templates(templates: Iterable[str]) -> None:
-    """Fail in the caller's transaction, not in a worker, when a template is missing."""
-    for template in templates:
-        for part in EMAIL_PARTS:
-            get_template(f"emails/{template}.{part}")
-
-
-def _language(language: str) -> str:
-    return language if language in LANGUAGES else settings.LANGUAGE_CODE
-
-
-class _Broker:
-    # After a failed publish, skip publishing for a while: reaching a dead Redis takes
-    # seconds (the client's own retries), and the outbox sweep sends the mail anyway.
-    down_until = 0.0
-
-
-def _publish(task: Any, *args: Any) -> None:
-    if time.monotonic() < _Broker.down_until:
-        return
-    try:
-        task.apply_async(args, retry=False)
-    except Exception:
-        _Broker.down_until = time.monotonic() + BROKER_DOWN_PAUSE_SECONDS
-        logger.warning("outbox: could not reach the broker for %s", task.name, exc_info=True)
-
-
-def _enqueue_send(email_id: int) -> None:
-    from followups.tasks import send_email
-
-    _publish(send_email, email_id)
-
-
-def _enqueue_drain() -> None:
-    from followups.tasks import send_queued_emails
-
-    _publish(send_queued_emails)
-
-
 # --- rendering --------------------------------------------------------------------------
-
-
-def current_clinic() -> Clinic:
-    """The clinic that signs the mails and answers the phone."""
-    return Clinic.objects.order_by("pk").first() or Clinic(name="Backpath")
 
 
 def render_email(email: OutboundEmail, *, clinic: Clinic | None = None) -> tuple[str, str, str]:
@@ -166,7 +68,7 @@ def render_email(email: OutboundEmail, *, clinic: Clinic | None = None) -> tuple
     Every template gets ``clinic_name`` and ``clinic_phone``. Only the HTML part is
     HTML-escaped: the subject and the plain text show a name like D'Hondt as typed.
     """
-    clinic = clinic or current_clinic()
+    clinic = clinic or Clinic.objects.current()
     context = {"clinic_name": clinic.name, "clinic_phone": clinic.phone, **email.context}
     base = f"emails/{email.template}"
     with translation.override(email.language):
@@ -286,13 +188,11 @@ def _record_failure(email: OutboundEmail, error: Exception, now: datetime) -> De
         return Delivery.RETRY
     logger.error("outbox: e-mail %s failed for good (%s)", email.pk, description)
     with transaction.atomic():
-        OutboundEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
+        marked = OutboundEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
             state=EmailState.FAILED, next_attempt_at=None, last_error=description
         )
-        if email.follow_up_id is not None:
-            from followups.services import move_to_call_list_after_failed_email
-
-            move_to_call_list_after_failed_email(email.follow_up_id, now=now)
+        if marked:
+            email_failed.send(sender=OutboundEmail, email=email, now=now)
     return Delivery.FAILED
 
 
@@ -310,7 +210,7 @@ def send_due_emails(
     now = now or timezone.now()
     results: Counter[Delivery] = Counter()
     batch_claims = db_connection.features.has_select_for_update_skip_locked
-    clinic = current_clinic()
+    clinic = Clinic.objects.current()
     for _batch in range(OUTBOX_MAX_BATCHES):
         if batch_claims:
             emails = _claim_batch(now, batch_size)

@@ -1,0 +1,116 @@
+"""Queueing mail: ``queue_email`` writes an ``OutboundEmail`` inside the caller's
+transaction (calling it twice with the same idempotency key is harmless) and asks a
+worker to send it once the transaction commits. If the broker is down at that moment,
+nothing is lost: the outbox sweep (every minute) sends whatever is due.
+"""
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import get_template
+from django.utils import timezone
+
+from outbox import tasks
+from outbox.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+BROKER_DOWN_PAUSE_SECONDS = 30
+EMAIL_PARTS = ("subject.txt", "txt", "html")
+LANGUAGES = {code for code, _name in settings.LANGUAGES}
+
+
+def queue_email(
+    *,
+    to: str,
+    language: str,
+    template: str,
+    context: dict[str, Any],
+    idempotency_key: str,
+    patient_id: int | None = None,
+    reference: str = "",
+) -> OutboundEmail:
+    """Write an e-mail to the outbox in the caller's transaction; send it after commit.
+
+    ``template`` names the triplet ``templates/emails/<template>.subject.txt|.txt|.html``,
+    rendered in ``language`` with ``context`` (JSON values) plus ``clinic``. Subjects
+    must not carry personal data.
+    """
+    check_templates([template])
+    email, created = OutboundEmail.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "recipient": to,
+            "language": _language(language),
+            "template": template,
+            "context": context,
+            "patient_id": patient_id,
+            "reference": reference,
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    if created:
+        transaction.on_commit(partial(_enqueue_send, email.pk))
+    return email
+
+
+def queue_emails(emails: Sequence[OutboundEmail]) -> None:
+    """Bulk ``queue_email`` for the sweep: rows whose idempotency key exists are skipped,
+    and one drain task is asked for after commit."""
+    if not emails:
+        return
+    check_templates({email.template for email in emails})
+    for email in emails:
+        email.language = _language(email.language)
+    OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
+    transaction.on_commit(_enqueue_drain)
+
+
+def check_templates(templates: Iterable[str]) -> None:
+    """Fail in the caller's transaction, not in a worker, when a template is missing."""
+    for template in templates:
+        for part in EMAIL_PARTS:
+            get_template(f"emails/{template}.{part}")
+
+
+def _language(language: str) -> str:
+    return language if language in LANGUAGES else settings.LANGUAGE_CODE
+
+
+class _Broker:
+    # After a failed publish, skip publishing for a while: reaching a dead Redis takes
+    # seconds (the client's own retries), and the outbox sweep sends the mail anyway.
+    down_until = 0.0
+
+
+def _publish(task: Any, *args: Any) -> None:
+    if time.monotonic() < _Broker.down_until:
+        return
+    try:
+        task.apply_async(args, retry=False)
+    except Exception:
+        _Broker.down_until = time.monotonic() + BROKER_DOWN_PAUSE_SECONDS
+        logger.warning("outbox: could not reach the broker for %s", task.name, exc_info=True)
+
+
+def _enqueue_send(email_id: int) -> None:
+    _publish(tasks.send_email, email_id)
+
+
+def _enqueue_drain() -> None:
+    _publish(tasks.send_queued_emails)
+
+
+@transaction.atomic
+def dismiss_failed_email(email: OutboundEmail, *, by: Any) -> bool:
+    """Reception has seen a failed e-mail (and phoned the patient)."""
+    return bool(
+        OutboundEmail.objects.filter(pk=email.pk, dismissed_at__isnull=True).update(
+            dismissed_at=timezone.now(), dismissed_by=by
+        )
+    )

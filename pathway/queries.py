@@ -1,0 +1,120 @@
+"""Questions that read across the feature apps: an episode's follow-ups, referrals and
+scores over time, and the caseload's flags.
+
+Kept in one module so the caseload, the episode page and the discharge ask the
+other apps the same questions in the same way.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from followups.models import FollowUp
+from intake.models import Alert, AlertKind, Episode
+from referrals.models import Referral, ReferralState
+from treatment.models import TreatmentSession
+from treatment.outcomes import FOLLOW_UP, SESSION, Baseline, Measurement, measurements
+
+# The columns the caseload page shows (``only``): not the intake's answers and scores
+# (JSON, decoded per row) nor the rest of the patient's record.
+CASELOAD_COLUMNS = (
+    "patient_id",
+    "intake_date",
+    "state",
+    "physio_id",
+    "patient__first_name",
+    "patient__last_name",
+    "intake__pain_now",
+    "intake__start_back_risk",
+    "treatment_plan__next_session_on",
+    "treatment_plan__planned_sessions",
+)
+# A referral still under way for the physiotherapist: not yet seen at the pain clinic.
+PENDING_REFERRAL_STATES = (
+    ReferralState.PROPOSED,
+    ReferralState.SENT,
+    ReferralState.ACCEPTED,
+    ReferralState.BOOKED,
+)
+
+
+def follow_ups_of(episode: Episode) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(episode=episode).order_by("number", "due_at")
+
+
+def answered_follow_up_scores(
+    episode: Episode,
+) -> list[tuple[date, str, int | None, Decimal | float | None]]:
+    """(day, "follow_up", pain, odi) of each answered follow-up of the episode."""
+    answered = (
+        FollowUp.objects.filter(episode=episode, answered_at__isnull=False)
+        .order_by("answered_at")
+        .values_list("answered_at", "pain_now", "odi_percent")
+    )
+    return [(timezone.localdate(at), FOLLOW_UP, pain, odi) for at, pain, odi in answered]
+
+
+def referrals_of(episode: Episode) -> QuerySet[Referral]:
+    return Referral.objects.filter(episode=episode).select_related("campus").order_by("created_at")
+
+
+def caseload_flags() -> dict[str, Any]:
+    """Annotations for an Episode queryset: the flags the caseload shows."""
+    return {
+        "has_red_flag_alert": Exists(
+            Alert.objects.open().filter(episode=OuterRef("pk"), kind=AlertKind.FOLLOW_UP)
+        ),
+        "has_open_alert": Exists(Alert.objects.open().filter(episode=OuterRef("pk"))),
+        "follow_up_proposes_closing": Exists(
+            FollowUp.objects.proposed_for_closing().filter(episode=OuterRef("pk"))
+        ),
+        "pending_referral_state": Subquery(
+            Referral.objects.filter(episode=OuterRef("pk"), state__in=PENDING_REFERRAL_STATES)
+            .order_by("-created_at")
+            .values("state")[:1]
+        ),
+    }
+
+
+def episode_measurements(episode: Episode) -> list[Measurement]:
+    """Intake, sessions and answered follow-ups of an episode, with the MIC marks."""
+    intake = episode.intake
+    baseline = Baseline(
+        episode.intake_date,
+        intake.pain_now,
+        None if intake.odi_percent is None else float(intake.odi_percent),
+    )
+    later: list[tuple[date, str, int | None, Decimal | float | None]] = [
+        (session.session_date, SESSION, session.pain_now, session.odi_percent)
+        for session in TreatmentSession.objects.filter(episode=episode).chronological()
+    ]
+    later.extend(answered_follow_up_scores(episode))
+    return measurements(baseline, later)
+
+
+def caseload(physio: Any) -> QuerySet[Episode]:
+    """The physiotherapist's episodes that are not closed, next session first.
+
+    Each row carries its patient, intake and plan, the latest session's pain and date,
+    the number of sessions and the flags of ``caseload_flags``.
+    """
+    sessions = TreatmentSession.objects.filter(episode=OuterRef("pk"))
+    latest = sessions.order_by("-session_date", "-id")
+    session_count = sessions.order_by().values("episode").annotate(n=Count("id")).values("n")
+    return (
+        Episode.objects.active()
+        .filter(physio=physio)
+        .select_related("patient", "intake", "treatment_plan")
+        .only(*CASELOAD_COLUMNS)
+        .annotate(
+            latest_session_pain=Subquery(latest.values("pain_now")[:1]),
+            latest_session_on=Subquery(latest.values("session_date")[:1]),
+            session_count=Coalesce(Subquery(session_count), Value(0)),
+            **caseload_flags(),
+        )
+        .order_by(F("treatment_plan__next_session_on").asc(nulls_last=True), "intake_date", "id")
+    )
