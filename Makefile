@@ -37,7 +37,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	BACKPATH_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m security.dependency_audit requirements.txt requirements-dev.txt
+	$(PY) -m tools.dependency_audit requirements.txt requirements-dev.txt
 	$(VENV)/bin/mypy $(PURE_MODULES)
 
 ci: lint test

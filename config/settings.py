@@ -286,6 +286,8 @@ AUDITLOG_STORE_JSON_CHANGES = True
 BACKPATH_RETENTION_YEARS = env.int("BACKPATH_RETENTION_YEARS", default=30)
 
 # The manager's figures are counted at most this often (seconds); 0 counts every request.
+# Rows per page of every paged list (clinics.paging).
+BACKPATH_PAGE_SIZE = env.int("BACKPATH_PAGE_SIZE", default=25)
 BACKPATH_DASHBOARD_CACHE_SECONDS = env.int(
     "BACKPATH_DASHBOARD_CACHE_SECONDS", default=0 if TESTING else 300
 )

@@ -4,7 +4,6 @@ reception's call list, answers taken by phone, and the operational overview."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
 from clinics.models import Clinic, Role
+from clinics.paging import page_of
 from followups import services
 from followups.forms import CallForm, FollowUpForm
 from followups.models import (
@@ -33,7 +33,6 @@ from pathway import services as pathway
 from security import audit
 from security.models import ReadAction
 
-PAGE_SIZE = 25
 FAILED_EMAILS_SHOWN = 20
 
 
@@ -140,7 +139,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
         request,
         "followups/call_list.html",
         {
-            "page": Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": page_of(request, follow_ups),
             "failures": failures,
             "failures_total": failures_total,
             "results": CallResult,
@@ -253,7 +252,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "followups/overview.html",
         {
             "figures": figures,
-            "page": Paginator(due, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": page_of(request, due),
             "failures": failures,
             "failures_total": failures_total,
         },

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
 from clinics.models import Clinic, Role
+from clinics.paging import KeysetPage, page_size
 from clinics.tokens import hash_token
 from intake import services, triage
 from intake.forms import IntakeForm, PatientForm, SearchForm
@@ -30,7 +31,6 @@ from pathway import services as pathway
 from security import audit
 from security.models import ReadAction
 
-PAGE_SIZE = 25
 ALERTS_ON_HOME = 50
 # The home page stays bounded on a busy day; the rest is one search away.
 PENDING_ON_HOME = 50
@@ -56,9 +56,10 @@ def _page(request: HttpRequest) -> int:
 
 def _slice(queryset, page: int) -> tuple[list, bool]:  # type: ignore[no-untyped-def]
     """One page without COUNT(*): fetch one row more to know whether there is a next page."""
-    start = (page - 1) * PAGE_SIZE
-    rows = list(queryset[start : start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    size = page_size()
+    start = (page - 1) * size
+    rows = list(queryset[start : start + size + 1])
+    return rows[:size], len(rows) > size
 
 
 def _search_page(request: HttpRequest, results: PatientQuerySet) -> dict[str, Any]:
@@ -70,20 +71,28 @@ def _search_page(request: HttpRequest, results: PatientQuerySet) -> dict[str, An
     link) is still an offset.
     """
     page = _page(request)
+    size = page_size()
     after = _number(request, "after", None, MAX_ID)
     before = _number(request, "before", None, MAX_ID)
     if after is not None:
-        rows = list(results.after(after).in_name_order()[: PAGE_SIZE + 1])
-        patients, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        rows = list(results.after(after).in_name_order()[: size + 1])
+        patients, has_next = rows[:size], len(rows) > size
         page = max(page, 2)
     elif before is not None:
-        rows = list(results.before(before).in_name_order(reverse=True)[: PAGE_SIZE + 1])
-        patients, has_next = rows[:PAGE_SIZE][::-1], True
-        if len(rows) <= PAGE_SIZE:
+        rows = list(results.before(before).in_name_order(reverse=True)[: size + 1])
+        patients, has_next = rows[:size][::-1], True
+        if len(rows) <= size:
             page = 1  # nothing before these: this is the first page
     else:
         patients, has_next = _slice(results.in_name_order(), page)
-    return {"patients": patients, "page": page, "has_next": has_next}
+    previous_params = {"page": str(page - 1)}
+    if page > 2 and patients:
+        previous_params = {"before": str(patients[0].pk), **previous_params}
+    next_params = {"page": str(page + 1)}
+    if patients:
+        next_params = {"after": str(patients[-1].pk), **next_params}
+    results_page = KeysetPage(patients, page, has_next, previous_params, next_params)
+    return {"patients": patients, "page": page, "has_next": has_next, "results_page": results_page}
 
 
 @role_required(Role.RECEPTION)

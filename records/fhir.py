@@ -301,10 +301,9 @@ def _referral(referral: Referral, patient_ref: dict[str, str]) -> dict[str, Any]
         resource["reasonCode"] = [{"text": referral.reason}]
     if referral.campus_id:
         resource["performer"] = [{"display": f"Pain clinic, campus {referral.campus.name}"}]
-    appointment_date = getattr(referral, "appointment_date", None)
-    if appointment_date:
-        appointment_time = getattr(referral, "appointment_time", None) or time(0, 0)
-        at = timezone.make_aware(datetime.combine(appointment_date, appointment_time))
+    if referral.appointment_date:
+        appointment_time = referral.appointment_time or time(0, 0)
+        at = timezone.make_aware(datetime.combine(referral.appointment_date, appointment_time))
         resource["occurrenceDateTime"] = _instant(at)
     return resource
 

@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from clinics.access import role_required
 from clinics.models import Role
+from clinics.paging import page_of
 from intake.forms import SearchForm
 from intake.models import Patient
 from intake.search import search_kind
@@ -21,7 +21,6 @@ from records.forms import ErasureForm
 from security import audit
 from security.models import ErasureOutcome, ErasureRecord, ReadAction, ReadLog
 
-AUDIT_PAGE_SIZE = 50
 SEARCH_RESULTS = 25
 
 
@@ -46,15 +45,14 @@ def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Who looked at this file, and what changed in it."""
     patient = get_object_or_404(Patient, pk=patient_id)
     audit.log_read(request, patient, action=ReadAction.AUDIT)
-    reads = Paginator(ReadLog.objects.for_patient(patient.pk), AUDIT_PAGE_SIZE).get_page(
-        request.GET.get("reads")
-    )
-    changes = Paginator(
+    reads = page_of(request, ReadLog.objects.for_patient(patient.pk), "reads")
+    changes = page_of(
+        request,
         changelog.change_entries_for(patient.pk)
         .select_related("content_type", "actor")
         .order_by("-timestamp", "-pk"),
-        AUDIT_PAGE_SIZE,
-    ).get_page(request.GET.get("changes"))
+        "changes",
+    )
     return render(
         request,
         "records/patient_audit.html",

@@ -1,24 +1,19 @@
 """The episode timeline that the referral letter tells: intake, six weeks, treatment.
 
-The intake is always there. The follow-up (``followups``) and treatment (``treatment``)
-apps are built alongside this one, so their models are read defensively: when a model
-or a field is not there, that part of the timeline is simply absent.
+The intake is always there; the six-week scores and the treatment appear once there
+are answered follow-ups and recorded sessions.
 """
 
-import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from followups.models import FollowUp
 from intake.models import Episode, IntakeAssessment
-
-logger = logging.getLogger(__name__)
+from treatment.models import TreatmentSession
 
 
 @dataclass(frozen=True)
@@ -62,77 +57,32 @@ def _triage_text(intake: IntakeAssessment, language: str) -> str:
     return f"{text}: {'; '.join(reasons)}" if reasons else text
 
 
-def _as_day(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    if isinstance(value, date):
-        return value
-    return None
-
-
-def _first(obj: object, names: tuple[str, ...]) -> Any:
-    for name in names:
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def _model(app_label: str, *names: str) -> Any:
-    for name in names:
-        try:
-            return apps.get_model(app_label, name)
-        except LookupError:
-            continue
-    return None
-
-
 def latest_follow_up_scores(episode: Episode) -> FollowUpScores | None:
-    """The scores of the episode's latest answered follow-up, if the app has them."""
-    model = _model("followups", "FollowUp")
-    if model is None:
+    """The scores of the episode's latest answered follow-up, if any."""
+    follow_up = (
+        FollowUp.objects.filter(episode=episode, answered_at__isnull=False)
+        .order_by("-answered_at", "-pk")
+        .first()
+    )
+    if follow_up is None or follow_up.answered_at is None:
         return None
-    try:
-        follow_up = (
-            model.objects.filter(episode=episode, answered_at__isnull=False)
-            .order_by("-answered_at", "-pk")
-            .first()
-        )
-    except FieldError:
-        logger.warning("followups.FollowUp changed shape; letter without six-week scores")
-        return None
-    if follow_up is None:
-        return None
-    answers = _first(follow_up, ("answers",)) or {}
-    pain = _first(follow_up, ("pain_now",))
-    if pain is None and isinstance(answers, dict):
-        pain = answers.get("pain_now")
-    odi = _first(follow_up, ("odi_percent",))
     return FollowUpScores(
-        day=_as_day(follow_up.answered_at),
-        pain=pain if isinstance(pain, int) else None,
-        odi=odi if isinstance(odi, float | int | Decimal) else None,
+        day=timezone.localdate(follow_up.answered_at),
+        pain=follow_up.pain_now,
+        odi=follow_up.odi_percent,
     )
 
 
 def treatment_summary(episode: Episode) -> TreatmentSummary | None:
-    """The physiotherapy sessions recorded so far for the episode, if the app has them."""
-    model = _model("treatment", "TreatmentSession")
-    if model is None:
-        return None
-    try:
-        sessions = list(model.objects.filter(episode=episode).order_by("session_date", "pk"))
-    except FieldError:
-        logger.warning("treatment.TreatmentSession changed shape; letter without treatment")
-        return None
+    """The physiotherapy sessions recorded so far for the episode, if any."""
+    sessions = list(TreatmentSession.objects.filter(episode=episode).order_by("session_date", "pk"))
     if not sessions:
         return None
-    last_pain = _first(sessions[-1], ("pain_now",))
     return TreatmentSummary(
         sessions=len(sessions),
-        first_day=_as_day(_first(sessions[0], ("session_date",))),
-        last_day=_as_day(_first(sessions[-1], ("session_date",))),
-        last_pain=last_pain if isinstance(last_pain, int) else None,
+        first_day=sessions[0].session_date,
+        last_day=sessions[-1].session_date,
+        last_pain=sessions[-1].pain_now,
     )
 
 

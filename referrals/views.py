@@ -12,7 +12,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinics.access import coordinator_campus, has_role, role_required
 from clinics.models import Campus, Role
+from clinics.paging import page_of
 from intake.models import Episode
 from referrals import forms as referral_forms
 from referrals import services
@@ -39,7 +39,6 @@ from referrals.waits import campus_waits
 from security import audit
 from security.models import ReadAction
 
-PAGE_SIZE = 25
 UNASSIGNED_ON_HOME = 20
 CAPACITY_LOG_ROWS = 20
 
@@ -72,10 +71,6 @@ def _next_url(request: HttpRequest, default: str) -> str:
     ):
         return candidate
     return default
-
-
-def _page(request: HttpRequest, queryset: Any) -> Any:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -334,7 +329,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
         "campus": campus,
         "filter_form": filter_form,
         "state": state,
-        "page": _page(request, referrals.with_people().oldest_first()),
+        "page": page_of(request, referrals.with_people().oldest_first()),
         "unassigned": list(unassigned[:UNASSIGNED_ON_HOME]),
         "unassigned_total": counts.get(None, 0),
         "wait": next((w for w in waits if campus and w.campus.pk == campus.pk), None),
@@ -359,7 +354,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
     context = {
         "filter_form": filter_form,
         "state": state,
-        "page": _page(request, referrals.order_by("created_at", "id")),
+        "page": page_of(request, referrals.order_by("created_at", "id")),
         "unassigned_total": Referral.objects.unassigned().count(),
         "waits": waits,
         "none_accepting": not any(w.accepting for w in waits),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from security import dependency_audit
+from tools import dependency_audit
 
 
 def _report(*deps: dict) -> dict:

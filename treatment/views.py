@@ -1,9 +1,7 @@
 from datetime import date
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
 from clinics.models import Role
+from clinics.paging import page_of
 from intake import triage
 from intake.models import Episode, EpisodeState
 from pathway import queries as pathway_queries
@@ -28,12 +27,6 @@ from treatment.models import (
     strengthening_allowed_from,
 )
 
-PAGE_SIZE = 25
-
-
-def _page(request: HttpRequest, queryset: Any, param: str) -> Any:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
-
 
 def _weeks_since(day: date, today: date) -> int:
     return (today - day).days // 7
@@ -42,7 +35,7 @@ def _weeks_since(day: date, today: date) -> int:
 @role_required(Role.PHYSIOTHERAPIST)
 def caseload(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    episodes = _page(request, pathway_queries.caseload(request.user), "page")
+    episodes = page_of(request, pathway_queries.caseload(request.user), "page")
     for episode in episodes:
         episode.weeks_since_intake = _weeks_since(episode.intake_date, today)
         episode.latest_pain = (
@@ -50,10 +43,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
             if episode.latest_session_pain is not None
             else episode.intake.pain_now
         )
-    waiting = _page(request, queries.queue(), "queue_page")
+    waiting = page_of(request, queries.queue(), "queue_page")
     for episode in waiting:
         episode.weeks_since_intake = _weeks_since(episode.intake_date, today)
-    alerts = _page(request, queries.open_alerts(), "alerts_page")
+    alerts = page_of(request, queries.open_alerts(), "alerts_page")
     return render(
         request,
         "treatment/caseload.html",

@@ -6,7 +6,7 @@ neither answers (a machine that reaches only a package mirror), it says so plain
 and passes, because an unreachable service is no finding; ``BACKPATH_PIP_AUDIT_STRICT=1``
 makes that a failure too (see docs/security.md).
 
-Run: ``python -m security.dependency_audit [requirement files]``.
+Run: ``python -m tools.dependency_audit [requirement files]``.
 """
 
 import json
