@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
-PURE_MODULES := intake/scores.py intake/triage.py followups/outcome.py referrals/routing.py
+PURE_MODULES := intake/scores.py intake/triage.py intake/search.py followups/outcome.py \
+	followups/schedule.py referrals/routing.py treatment/outcomes.py clinics/charts.py
 
 .PHONY: run test lint ci bench clean-var
 
@@ -37,6 +38,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	BACKPATH_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m tools.check_layers
 	$(PY) -m tools.dependency_audit requirements.txt requirements-dev.txt
 	$(VENV)/bin/mypy $(PURE_MODULES)
 

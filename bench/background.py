@@ -104,7 +104,7 @@ def purge_queues() -> None:
         for queue in (app.conf.task_default_queue, MAIL_QUEUE):
             try:
                 conn.default_channel.queue_purge(queue)
-            except Exception:  # noqa: BLE001, S110 - a queue that does not exist yet
+            except Exception:  # noqa: S110 - a queue that does not exist yet
                 pass
     import redis
     from django.conf import settings

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from clinics.charts import DANGER, PALETTE, BarChart, Series, stacked_bar_chart
 from clinics.models import Campus, CatchmentPostcode
 from followups.models import FollowUp, FollowUpState, Outcome
-from intake.models import Disposition, IntakeAssessment
+from intake.models import Disposition, IntakeAssessment, StartBackRisk
 from referrals.models import Referral
 
 DEFAULT_MONTHS: Final = 12
@@ -348,9 +348,9 @@ def charts(dashboard: Dashboard, campus: str | None) -> list[DashboardChart]:
             "start-back",
             _("STarT Back risk of new intakes"),
             [
-                series(_("low risk"), PALETTE[0], "low"),
-                series(_("medium risk"), PALETTE[1], "medium"),
-                series(_("high risk"), PALETTE[4], "high"),
+                series(StartBackRisk.LOW.label, PALETTE[0], StartBackRisk.LOW),
+                series(StartBackRisk.MEDIUM.label, PALETTE[1], StartBackRisk.MEDIUM),
+                series(StartBackRisk.HIGH.label, PALETTE[4], StartBackRisk.HIGH),
             ],
         ),
         (

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from followups.models import CallResult
 from followups.outcome import GLOBAL_CHANGE_CHOICES
 from intake import scores
-from intake.forms import ODI_CHOICES, ODI_LABELS, RED_FLAG_LABELS, IntakeForm, _yes_no
+from intake.forms import RED_FLAG_LABELS, IntakeForm, _yes_no, odi_field
 
 GLOBAL_CHANGE_LABELS = {
     "much_better": _("much better"),
@@ -46,14 +46,7 @@ class FollowUpForm(forms.Form):
         for key, label in RED_FLAG_LABELS.items():
             self.fields[key] = _yes_no(label)
         for section, name in zip(scores.ODI_SECTIONS, ODI_FIELDS, strict=True):
-            self.fields[name] = forms.TypedChoiceField(
-                label=ODI_LABELS[section],
-                choices=ODI_CHOICES,
-                coerce=int,
-                empty_value=None,
-                required=False,
-                widget=forms.RadioSelect,
-            )
+            self.fields[name] = odi_field(section)
 
     def sections(self) -> list[dict[str, Any]]:
         """The bound fields per part of the questionnaire, for the template."""

@@ -167,29 +167,25 @@ class FollowUp(models.Model):
             # due at the same moment is read from the index, not sorted from all of them.
             models.Index(
                 fields=["next_action_at", "id"],
-                condition=Q(state__in=["scheduled", "invited", "reminded"]),
+                condition=Q(state__in=list(SWEPT_STATES)),
                 name="followup_sweep_order_idx",
             ),
             models.Index(
                 fields=["last_call_at", "call_listed_at"],
-                condition=Q(state__in=["expired", "call_list"]),
+                condition=Q(state__in=list(CALL_LIST_STATES)),
                 name="followup_call_list_idx",
             ),
             models.Index(fields=["due_at"], name="followup_due_idx"),
             models.Index(fields=["invited_at"], name="followup_invited_idx"),
             models.Index(
                 fields=["answered_at"],
-                condition=Q(outcome="recovered"),
+                condition=Q(outcome=Outcome.RECOVERED),
                 name="followup_to_close_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.episode} · follow-up {self.number}"
-
-    @property
-    def is_on_call_list(self) -> bool:
-        return self.state in CALL_LIST_STATES
 
 
 class QuestionnaireLinkQuerySet(models.QuerySet["QuestionnaireLink"]):

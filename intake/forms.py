@@ -268,6 +268,20 @@ ODI_CHOICES = (
     ("5", _("5 · impossible / worst")),
 )
 
+
+def odi_field(section: str, *, radio: bool = True) -> forms.TypedChoiceField:
+    """One Oswestry section (0-5, may be left out): the same field on the intake, the
+    follow-up questionnaire and the session form (a select there: "—" for not asked)."""
+    return forms.TypedChoiceField(
+        label=ODI_LABELS[section],
+        choices=ODI_CHOICES if radio else [("", "—"), *ODI_CHOICES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect if radio else forms.Select,
+    )
+
+
 # The steps of the intake form, in order: (title, field names).
 STEP_COMPLAINT = (
     "duration_days",
@@ -349,14 +363,7 @@ class IntakeForm(forms.Form):
             widget=forms.RadioSelect,
         )
         for section in scores.ODI_SECTIONS:
-            self.fields[f"odi_{section}"] = forms.TypedChoiceField(
-                label=ODI_LABELS[section],
-                choices=ODI_CHOICES,
-                coerce=int,
-                empty_value=None,
-                required=False,
-                widget=forms.RadioSelect,
-            )
+            self.fields[f"odi_{section}"] = odi_field(section)
 
     def steps(self) -> list[dict[str, Any]]:
         """The bound fields per step, for the template."""

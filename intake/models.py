@@ -34,6 +34,14 @@ class Disposition(models.TextChoices):
     PHYSIO = triage.PHYSIO, _("Physiotherapy pathway")
 
 
+class StartBackRisk(models.TextChoices):
+    """The STarT Back risk groups (clinical-rules.md section 3), as staff read them."""
+
+    LOW = "low", _("low risk")
+    MEDIUM = "medium", _("medium risk")
+    HIGH = "high", _("high risk")
+
+
 class Bytewise(Func):
     """``expression COLLATE "C"`` (SQLite: ``BINARY``): compared character by character.
 
@@ -251,7 +259,7 @@ class Episode(models.Model):
             # of the waiting episodes only, so the first page never walks the table.
             models.Index(
                 fields=["intake_date", "id"],
-                condition=Q(state="open", physio__isnull=True),
+                condition=Q(state=EpisodeState.OPEN, physio__isnull=True),
                 name="episode_waiting_idx",
             ),
         ]
@@ -328,10 +336,6 @@ class IntakeAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.episode} · {self.disposition}"
-
-    @property
-    def is_urgent(self) -> bool:
-        return self.disposition != Disposition.PHYSIO
 
     def reason_texts(self, language: str) -> list[str]:
         return [triage.reason_text(code, language) for code in self.reasons]

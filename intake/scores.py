@@ -52,7 +52,6 @@ BOTHERSOMENESS_SCORES: Final[dict[str, int]] = {
 }
 # Items 5-9 (1-based) form the psychosocial subscale.
 START_BACK_PSYCHOSOCIAL_ITEMS: Final = range(5, 10)
-START_BACK_RISKS: Final[tuple[str, ...]] = ("low", "medium", "high")
 
 ODI_SECTIONS: Final[tuple[str, ...]] = (
     "pain_intensity",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
+from clinics.i18n import current_language
 from clinics.models import Clinic, Role
 from clinics.paging import KeysetPage, page_size
 from clinics.tokens import hash_token
@@ -204,7 +205,7 @@ def intake_result(request: HttpRequest, intake_id: int) -> HttpResponse:
         IntakeAssessment.objects.select_related("episode__patient", "recorded_by"), pk=intake_id
     )
     audit.log_read(request, assessment)
-    language = translation.get_language() or "nl"
+    language = current_language()
     patient_language = assessment.episode.patient.language
     return render(
         request,

@@ -265,7 +265,7 @@ def _send_claimed(
                 message = build_message(email, clinic=clinic)
                 message.connection = mail
                 message.send()
-            except Exception as error:  # noqa: BLE001 - recorded on the row
+            except Exception as error:  # recorded on the row
                 result = _record_failure(email, error, now)
                 results[result] += 1
                 if result is Delivery.RETRY:
@@ -341,7 +341,7 @@ def _open_connection() -> Any:
     connection = get_connection()
     try:
         connection.open()
-    except Exception:  # noqa: BLE001 - reported per message by deliver()
+    except Exception:  # reported per message by deliver()
         return None
     return connection
 
@@ -351,5 +351,5 @@ def _close_quietly(connection: Any) -> None:
         return
     try:
         connection.close()
-    except Exception:  # noqa: BLE001 - a dead session: nothing left to close
+    except Exception:  # a dead session: nothing left to close
         logger.debug("outbox: closing the mail connection failed", exc_info=True)

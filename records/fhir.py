@@ -26,7 +26,6 @@ UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 # Backpath's own codes where no standard code exists (STarT Back, Oswestry as %).
 SCORE_SYSTEM = "urn:backpath:fhir:score"
-ANSWER_SYSTEM = "urn:backpath:fhir:question"
 
 GENDER = {"F": "female", "M": "male", "X": "other"}
 EPISODE_STATUS = {

@@ -36,7 +36,6 @@ ACTIVE_STATES = (
     ReferralState.SEEN,
 )
 OPEN_STATES = (ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.BOOKED)
-ENDED_STATES = (ReferralState.CLOSED, ReferralState.DECLINED, ReferralState.CANCELLED)
 
 
 class ReferralAction(models.TextChoices):
@@ -189,7 +188,9 @@ class Referral(models.Model):
             # A campus's waiting list (sent, accepted, booked), oldest first.
             models.Index(
                 fields=["campus", "sent_at"],
-                condition=Q(state__in=["sent", "accepted", "booked"]),
+                condition=Q(
+                    state__in=[ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.BOOKED]
+                ),
                 name="referral_open_queue_idx",
             ),
         ]
@@ -229,10 +230,6 @@ class Referral(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
-
-    @property
-    def is_unassigned(self) -> bool:
-        return self.campus_id is None
 
     def campus_reason_text(self) -> str:
         """Why this campus, in the current language (the stored reason is the record)."""

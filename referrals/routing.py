@@ -26,7 +26,6 @@ PREFERENCE: Final = "preference"
 CATCHMENT: Final = "catchment"
 SHORTEST_WAIT: Final = "shortest_wait"
 NONE: Final = "none"
-ROUTING_RULES: Final[tuple[str, ...]] = (PREFERENCE, CATCHMENT, SHORTEST_WAIT, NONE)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followups.models import FollowUp
-from intake.models import Episode, IntakeAssessment
+from intake.models import Episode, IntakeAssessment, StartBackRisk
 from treatment.models import TreatmentSession
 
 
@@ -43,9 +43,9 @@ class EpisodeTimeline:
 
 
 def _start_back_text(intake: IntakeAssessment) -> str:
-    groups = {"low": _("low risk"), "medium": _("medium risk"), "high": _("high risk")}
+    risk = intake.start_back_risk
     return _("%(group)s (total %(total)s/9, psychosocial %(psy)s/5)") % {
-        "group": groups.get(intake.start_back_risk, intake.start_back_risk),
+        "group": StartBackRisk(risk).label if risk in StartBackRisk.values else risk,
         "total": intake.start_back_total,
         "psy": intake.start_back_psychosocial,
     }

@@ -37,8 +37,8 @@ EDGE_PACKAGES = {"management", "templatetags"}
 SKIPPED_PARTS = {"migrations", "tests", ".venv", "node_modules", "var"}
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -49,7 +49,7 @@ def project_modules(root: Path = ROOT) -> dict[str, Path]:
     for app in LAYER_OF:
         for path in sorted((root / app).rglob("*.py")):
             if SKIPPED_PARTS.isdisjoint(path.relative_to(root).parts):
-                modules[module_name(path)] = path
+                modules[module_name(path, root)] = path
     if (root / "manage.py").exists():
         modules["manage"] = root / "manage.py"
     return modules
@@ -69,8 +69,7 @@ def imported_names(path: Path, module: str) -> Iterable[tuple[str, int]]:
                 anchor = package.split(".")
                 anchor = anchor[: len(anchor) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            yield base, node.lineno
-            for alias in node.names:
+            for alias in node.names:  # resolve() falls back to ``base`` for a plain name
                 yield f"{base}.{alias.name}", node.lineno
 
 
@@ -100,7 +99,9 @@ def import_graph(modules: dict[str, Path]) -> dict[str, dict[str, int]]:
     return graph
 
 
-def layer_findings(graph: dict[str, dict[str, int]], modules: dict[str, Path]) -> list[str]:
+def layer_findings(
+    graph: dict[str, dict[str, int]], modules: dict[str, Path], root: Path = ROOT
+) -> list[str]:
     findings = []
     for module, targets in sorted(graph.items()):
         app = module.split(".")[0]
@@ -114,7 +115,7 @@ def layer_findings(graph: dict[str, dict[str, int]], modules: dict[str, Path]) -
                 continue
             if other == "pathway" and is_edge(module):
                 continue
-            where = modules[module].relative_to(ROOT)
+            where = modules[module].relative_to(root)
             findings.append(f"{where}:{line}: {module} imports {target} (not a lower layer)")
     return findings
 
@@ -161,7 +162,7 @@ def cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
 def findings(root: Path = ROOT) -> list[str]:
     modules = project_modules(root)
     graph = import_graph(modules)
-    result = layer_findings(graph, modules)
+    result = layer_findings(graph, modules, root)
     result += [f"import cycle: {' <-> '.join(component)}" for component in cycles(graph)]
     return result
 

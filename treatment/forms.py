@@ -4,11 +4,11 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from clinics.i18n import current_language
 from intake import scores
-from intake.forms import ODI_CHOICES, ODI_LABELS
+from intake.forms import odi_field
 from intake.models import Episode
 from treatment.models import (
     Adherence,
@@ -35,7 +35,7 @@ class _CrispyForm(forms.Form):
 
 class ExerciseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Exercise) -> str:  # type: ignore[override]
-        language = (get_language() or "nl")[:2]
+        language = current_language()
         return f"{obj.name_in(language)} · {obj.get_kind_display()} · {obj.dosage_in(language)}"
 
 
@@ -133,9 +133,6 @@ class _BaseGoalFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
 GoalFormSet = forms.formset_factory(GoalForm, formset=_BaseGoalFormSet, extra=2, max_num=10)
 
 
-ODI_SCORE_CHOICES = [("", "—"), *ODI_CHOICES]
-
-
 class SessionForm(_CrispyForm):
     session_date = forms.DateField(label=_("Session date"), widget=_date_input())
     pain_now = forms.IntegerField(label=_("Pain now (0-10)"), min_value=0, max_value=10)
@@ -163,13 +160,7 @@ class SessionForm(_CrispyForm):
         super().__init__(*args, **kwargs)
         self.episode = episode
         for name in scores.ODI_SECTIONS:
-            self.fields[f"odi_{name}"] = forms.TypedChoiceField(
-                label=ODI_LABELS[name],
-                choices=ODI_SCORE_CHOICES,
-                coerce=int,
-                empty_value=None,
-                required=False,
-            )
+            self.fields[f"odi_{name}"] = odi_field(name, radio=False)
 
     @property
     def odi_section_fields(self) -> list[forms.BoundField]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
+from clinics.i18n import current_language
 from clinics.models import Role
 from clinics.paging import page_of
 from intake import triage
@@ -99,7 +100,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     values = pathway_queries.episode_measurements(episode)
     sessions = list(episode.treatment_sessions.chronological().select_related("recorded_by"))
     discharge = Discharge.objects.filter(episode=episode).first()
-    language = translation.get_language() or "nl"
+    language = current_language()
     audit.log_read(request, episode)
     return render(
         request,

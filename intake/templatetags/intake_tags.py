@@ -1,7 +1,8 @@
 from django import template
-from django.utils import translation
 
+from clinics.i18n import current_language
 from intake import triage
+from intake.models import StartBackRisk
 
 register = template.Library()
 
@@ -9,14 +10,11 @@ register = template.Library()
 @register.filter
 def reason_texts(codes: list[str]) -> list[str]:
     """Rule codes -> their reason texts in the current language."""
-    language = (translation.get_language() or "nl")[:2]
+    language = current_language()
     return [triage.reason_text(code, language) for code in codes]
 
 
-DISPOSITION_BADGES = {triage.EMERGENCY: "text-bg-danger", triage.PHYSIO: "text-bg-light border"}
-
-
 @register.filter
-def disposition_badge(disposition: str) -> str:
-    """The badge colour of a triage disposition: red for an emergency, amber for the GP."""
-    return DISPOSITION_BADGES.get(disposition, "text-bg-warning")
+def risk_label(risk: str) -> str:
+    """A STarT Back risk group ("low", "medium", "high") in the current language."""
+    return str(StartBackRisk(risk).label) if risk in StartBackRisk.values else risk
