@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from intake.models import Alert, AlertKind, Disposition
 from referrals.models import Referral
-from tests.factories import StaffFactory, make_episode_in_treatment, make_intake, make_plan
+from tests.factories import make_episode_in_treatment, make_intake, make_plan
 from treatment import services
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +23,6 @@ TODAY = date(2026, 5, 4)
 def _today():  # type: ignore[no-untyped-def]
     with time_machine.travel(date(2026, 5, 4), tick=False):
         yield
-
-
-@pytest.fixture
-def physio_client(client, physio):  # type: ignore[no-untyped-def]
-    client.force_login(physio)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def _my_rows(response):  # type: ignore[no-untyped-def]
@@ -56,9 +49,8 @@ def test_before_any_session_the_latest_pain_is_the_intake_pain(physio_client, ph
     assert row.latest_pain == 6
 
 
-def test_it_does_not_list_a_colleagues_episodes(physio_client):
-    colleague = StaffFactory(username="tom.physio", role="physiotherapist")
-    make_episode_in_treatment(colleague)
+def test_it_does_not_list_a_colleagues_episodes(physio_client, second_physio):
+    make_episode_in_treatment(second_physio)
 
     assert _my_rows(physio_client.get(reverse("treatment:caseload"))) == []
 

@@ -28,31 +28,24 @@ def on_call_list(count: int = 1, **patient_fields):  # type: ignore[no-untyped-d
     return [FollowUp.objects.get(pk=f.pk) for f in follow_ups]
 
 
-@pytest.fixture
-def reception(client, receptionist):  # type: ignore[no-untyped-def]
-    client.force_login(receptionist)
-    client.cookies["django_language"] = "en"
-    return client
-
-
-def test_the_call_list_shows_who_to_phone_why_and_their_number(reception):
+def test_the_call_list_shows_who_to_phone_why_and_their_number(desk):
     on_call_list(first_name="Rania", last_name="El Amrani", phone="+32470998877")
-    page = reception.get(reverse("followups:call_list")).content.decode()
+    page = desk.get(reverse("followups:call_list")).content.decode()
     assert "Rania El Amrani" in page
     assert "+32470998877" in page
     assert "no e-mail address" in page
 
 
-def test_non_responders_are_on_the_call_list_with_their_reason(reception):
+def test_non_responders_are_on_the_call_list_with_their_reason(desk):
     follow_up = make_follow_up(intake_date=INTAKE, first_name="Dirk")
     for day in (0, 3, 7, 14):
         run_sweep(DUE + timedelta(days=day))
-    page = reception.get(reverse("followups:call_list")).content.decode()
+    page = desk.get(reverse("followups:call_list")).content.decode()
     assert FollowUp.objects.get(pk=follow_up.pk).state == FollowUpState.EXPIRED
     assert "no answer to the e-mail and two reminders" in page
 
 
-def test_the_call_list_runs_a_fixed_number_of_queries(reception, django_assert_max_num_queries):
+def test_the_call_list_runs_a_fixed_number_of_queries(desk, django_assert_max_num_queries):
     on_call_list(2)
     OutboundEmail.objects.create(
         recipient="x@example.org",
@@ -62,7 +55,7 @@ def test_the_call_list_runs_a_fixed_number_of_queries(reception, django_assert_m
         state=EmailState.FAILED,
     )
     with CaptureQueriesContext(connection) as few:
-        assert reception.get(reverse("followups:call_list")).status_code == 200
+        assert desk.get(reverse("followups:call_list")).status_code == 200
     on_call_list(30)
     for number in range(25):
         OutboundEmail.objects.create(
@@ -73,13 +66,13 @@ def test_the_call_list_runs_a_fixed_number_of_queries(reception, django_assert_m
             state=EmailState.FAILED,
         )
     with django_assert_max_num_queries(len(few.captured_queries) + 1):
-        response = reception.get(reverse("followups:call_list"))
+        response = desk.get(reverse("followups:call_list"))
     assert len(response.context["page"].object_list) == 25
 
 
-def test_reached_takes_the_patient_off_the_call_list(reception, receptionist):
+def test_reached_takes_the_patient_off_the_call_list(desk, receptionist):
     (follow_up,) = on_call_list()
-    reception.post(
+    desk.post(
         reverse("followups:record_call", args=[follow_up.pk]),
         {"result": CallResult.REACHED, "note": "Doing well"},
     )
@@ -89,22 +82,22 @@ def test_reached_takes_the_patient_off_the_call_list(reception, receptionist):
     assert not FollowUp.objects.call_list().exists()
 
 
-def test_not_reached_keeps_the_patient_on_the_list_until_the_third_try(reception):
+def test_not_reached_keeps_the_patient_on_the_list_until_the_third_try(desk):
     (follow_up,) = on_call_list()
     url = reverse("followups:record_call", args=[follow_up.pk])
     for tries in (1, 2):
-        reception.post(url, {"result": CallResult.NOT_REACHED})
+        desk.post(url, {"result": CallResult.NOT_REACHED})
         follow_up.refresh_from_db()
         assert (follow_up.state, follow_up.call_attempts) == (FollowUpState.CALL_LIST, tries)
-    reception.post(url, {"result": CallResult.NOT_REACHED})
+    desk.post(url, {"result": CallResult.NOT_REACHED})
     follow_up.refresh_from_db()
     assert follow_up.state == FollowUpState.DONE
     assert follow_up.last_call_result == CallResult.NOT_REACHED
 
 
-def test_answers_by_phone_go_through_the_same_classification(reception, receptionist):
+def test_answers_by_phone_go_through_the_same_classification(desk, receptionist):
     (follow_up,) = on_call_list(language="en")
-    response = reception.post(
+    response = desk.post(
         reverse("followups:phone_answers", args=[follow_up.pk]),
         as_post(follow_up_answers(bladder_bowel=True)),
         follow=True,
@@ -119,19 +112,19 @@ def test_answers_by_phone_go_through_the_same_classification(reception, receptio
     assert "E-BLADDER" in page
 
 
-def test_a_persistent_answer_by_phone_proposes_a_referral(reception):
+def test_a_persistent_answer_by_phone_proposes_a_referral(desk):
     (follow_up,) = on_call_list()
-    reception.post(
+    desk.post(
         reverse("followups:phone_answers", args=[follow_up.pk]),
         as_post(follow_up_answers(pain_now=8, global_change="same")),
     )
     assert follow_up.episode.referrals.filter(source="follow_up").exists()
 
 
-def test_a_follow_up_already_answered_takes_no_answers_by_phone(reception):
+def test_a_follow_up_already_answered_takes_no_answers_by_phone(desk):
     (follow_up,) = on_call_list()
     answer_follow_up(follow_up, follow_up_answers(), channel=AnswerChannel.PHONE)
-    response = reception.post(
+    response = desk.post(
         reverse("followups:phone_answers", args=[follow_up.pk]),
         as_post(follow_up_answers(fever=True)),
     )
@@ -139,11 +132,11 @@ def test_a_follow_up_already_answered_takes_no_answers_by_phone(reception):
     assert FollowUp.objects.get(pk=follow_up.pk).outcome == Outcome.IMPROVING
 
 
-def test_invalid_phone_answers_keep_what_was_typed(reception):
+def test_invalid_phone_answers_keep_what_was_typed(desk):
     (follow_up,) = on_call_list()
     data = as_post(follow_up_answers(pain_now=7))
     del data["global_change"]
-    response = reception.post(reverse("followups:phone_answers", args=[follow_up.pk]), data)
+    response = desk.post(reverse("followups:phone_answers", args=[follow_up.pk]), data)
     assert response.status_code == 400
     assert response.context["form"]["pain_now"].value() == "7"
     assert FollowUp.objects.get(pk=follow_up.pk).state == FollowUpState.CALL_LIST

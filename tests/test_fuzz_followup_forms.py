@@ -30,7 +30,7 @@ from tests.test_followup_calls import on_call_list
 from tests.test_followup_questionnaire import DUE, as_post, invite
 from tests.test_fuzz_forms import FUZZ, GARBAGE, _mutate, _mutations
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 SNAPSHOT = (
     "state",
@@ -69,20 +69,13 @@ def on_day_two(time_machine):  # type: ignore[no-untyped-def]
     time_machine.move_to(DUE + timedelta(days=1, hours=3), tick=False)
 
 
-@pytest.fixture
-def reception(receptionist):  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(receptionist)
-    return client
-
-
-def test_the_valid_answers_used_as_the_fuzzing_base_are_accepted(on_day_two, reception):
+def test_the_valid_answers_used_as_the_fuzzing_base_are_accepted(on_day_two, desk):
     follow_up, path = invite()
     assert Client().post(path, _answers_data()).status_code == 200
     assert FollowUp.objects.get(pk=follow_up.pk).state == FollowUpState.ANSWERED
     (by_phone,) = on_call_list()
     url = reverse("followups:phone_answers", args=[by_phone.pk])
-    assert reception.post(url, _answers_data()).status_code == 302
+    assert desk.post(url, _answers_data()).status_code == 302
     assert FollowUp.objects.get(pk=by_phone.pk).state == FollowUpState.ANSWERED
 
 
@@ -106,11 +99,11 @@ def test_the_questionnaire_link_survives_malformed_input(on_day_two, mutation):
 
 @FUZZ
 @given(mutation=_mutations(ANSWER_FIELDS))
-def test_answers_by_phone_survive_malformed_input(reception, mutation):
+def test_answers_by_phone_survive_malformed_input(desk, mutation):
     (follow_up,) = on_call_list()
     before, counts = _snapshot(follow_up), _counts()
     url = reverse("followups:phone_answers", args=[follow_up.pk])
-    response = reception.post(url, _mutate(_answers_data(), mutation))
+    response = desk.post(url, _mutate(_answers_data(), mutation))
     assert response.status_code in (302, 400)
     if response.status_code == 400:
         assert response.context["form"].errors
@@ -124,11 +117,11 @@ def test_answers_by_phone_survive_malformed_input(reception, mutation):
 
 @FUZZ
 @given(mutation=_mutations(CALL_FIELDS), result=st.sampled_from(CallResult.values) | GARBAGE)
-def test_the_call_result_survives_malformed_input(reception, mutation, result):
+def test_the_call_result_survives_malformed_input(desk, mutation, result):
     (follow_up,) = on_call_list()
     before, counts = _snapshot(follow_up), _counts()
     data = _mutate({"result": result, "note": "Voicemail"}, mutation)
-    response = reception.post(reverse("followups:record_call", args=[follow_up.pk]), data)
+    response = desk.post(reverse("followups:record_call", args=[follow_up.pk]), data)
     assert response.status_code == 302
     assert response.url == reverse("followups:call_list")
     assert _counts() == counts

@@ -24,7 +24,7 @@ from intake.services import create_intake_link
 from tests.factories import PASSWORD, PatientFactory
 from tests.test_intake_desk import intake_form_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 FUZZ = settings(
     max_examples=40,
@@ -119,13 +119,6 @@ def _patient_data() -> dict[str, object]:
 
 INTAKE_FIELDS = list(_intake_data())
 PATIENT_FIELDS = list(_patient_data())
-
-
-@pytest.fixture
-def desk(receptionist):  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(receptionist)
-    return client
 
 
 @FUZZ

@@ -15,6 +15,7 @@ from intake.services import create_intake_link
 from pathway.services import admit_patient
 from records.gdpr import export_record, retention_of
 from security.models import ErasureRecord, ReadLog
+from tests.conftest import signed_in
 from tests.factories import PatientFactory, intake_answers
 
 pytestmark = pytest.mark.django_db
@@ -32,19 +33,6 @@ PERSONAL = {
 }
 PERSONAL_TEXTS = ["Griet", "Vandersanden", "85073003328", "griet.vandersanden", "470999888",
                   "Kempeneers", "Zonnebloem", "1985-07-30"]  # fmt: skip
-
-
-def _signed_in(user) -> Client:  # type: ignore[no-untyped-def]
-    """A client signed in now (after any time travel: sessions expire)."""
-    client = Client()
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
-@pytest.fixture
-def manager_client(manager):  # type: ignore[no-untyped-def]
-    return _signed_in(manager)
 
 
 @pytest.fixture
@@ -227,7 +215,7 @@ def test_after_the_retention_period_erasure_leaves_nothing_that_identifies_the_p
     record, manager, time_machine
 ):
     time_machine.move_to("2056-04-15 10:00 +02:00")
-    _signed_in(manager).post(reverse("records:erase", args=[record.pk]), {"confirm": "on"})
+    signed_in(manager).post(reverse("records:erase", args=[record.pk]), {"confirm": "on"})
     erasure = ErasureRecord.objects.get()
     assert erasure.outcome == "pseudonymised"
     everything = _dump()
@@ -244,7 +232,7 @@ def test_after_the_retention_period_erasure_leaves_nothing_that_identifies_the_p
 
 def test_the_erasure_is_in_the_audit_trail_without_the_old_values(record, manager, time_machine):
     time_machine.move_to("2056-04-15 10:00 +02:00")
-    manager_client = _signed_in(manager)
+    manager_client = signed_in(manager)
     manager_client.post(reverse("records:erase", args=[record.pk]), {"confirm": "on"})
     entry = LogEntry.objects.get_for_object(record).order_by("-pk").first()
     assert entry.actor == manager
@@ -259,7 +247,7 @@ def test_the_retention_period_is_a_setting(manager, settings, time_machine):
     time_machine.move_to("2026-03-02 09:00 +01:00")
     patient = PatientFactory(**PERSONAL)
     time_machine.move_to(timezone.now() + timedelta(days=367))
-    _signed_in(manager).post(reverse("records:erase", args=[patient.pk]), {"confirm": "on"})
+    signed_in(manager).post(reverse("records:erase", args=[patient.pk]), {"confirm": "on"})
     assert ErasureRecord.objects.get().outcome == "pseudonymised"
     assert Patient.objects.get(pk=patient.pk).first_name == "-"
 

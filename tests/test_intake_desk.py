@@ -32,13 +32,6 @@ def intake_form_data(**overrides):
 
 
 @pytest.fixture
-def desk(client, receptionist):
-    client.force_login(receptionist)
-    client.cookies["django_language"] = "en"
-    return client
-
-
-@pytest.fixture
 def patient(db):
     return PatientFactory(birth_date=date(1980, 5, 1))
 

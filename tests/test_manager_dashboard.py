@@ -30,13 +30,6 @@ def _now():  # type: ignore[no-untyped-def]
         yield
 
 
-@pytest.fixture
-def manager_client(client, manager):  # type: ignore[no-untyped-def]
-    client.force_login(manager)
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def _at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 

@@ -32,13 +32,6 @@ def form_data(**overrides):
     return data
 
 
-@pytest.fixture
-def desk(client, receptionist):
-    client.force_login(receptionist)
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def test_it_registers_a_patient_with_normalised_insz_and_phone(desk, receptionist):
     response = desk.post(reverse("intake:patient_new"), form_data())
     patient = Patient.objects.get()

@@ -53,12 +53,11 @@ def test_taking_an_episode_assigns_it_and_starts_treatment(physio):
     assert (episode.physio, episode.state) == (physio, EpisodeState.IN_TREATMENT)
 
 
-def test_the_second_physiotherapist_to_take_an_episode_gets_nothing(physio):
-    colleague = StaffFactory(username="tom.physio", role="physiotherapist")
+def test_the_second_physiotherapist_to_take_an_episode_gets_nothing(physio, second_physio):
     episode = make_intake().episode
 
     assert services.take_episode(episode.pk, physio=physio)
-    assert not services.take_episode(episode.pk, physio=colleague)
+    assert not services.take_episode(episode.pk, physio=second_physio)
 
     episode.refresh_from_db()
     assert episode.physio == physio

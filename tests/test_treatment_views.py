@@ -11,7 +11,6 @@ from pathway import services as pathway
 from tests.factories import (
     HIGH_RISK_START_BACK,
     PatientFactory,
-    StaffFactory,
     make_episode_in_treatment,
     make_intake,
     make_plan,
@@ -22,13 +21,6 @@ from treatment.models import Approach, Discharge, Exercise, TreatmentPlan, Treat
 pytestmark = pytest.mark.django_db
 
 INTAKE_DAY = date(2026, 3, 2)
-
-
-@pytest.fixture
-def physio_client(client, physio):  # type: ignore[no-untyped-def]
-    client.force_login(physio)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 @pytest.fixture
@@ -70,16 +62,15 @@ def test_taking_a_patient_from_the_queue_opens_the_plan(physio_client, physio):
     assert queued.physio == physio and queued.state == EpisodeState.IN_TREATMENT
 
 
-def test_the_slower_physio_is_told_the_patient_is_taken(physio_client):
+def test_the_slower_physio_is_told_the_patient_is_taken(physio_client, second_physio):
     queued = make_intake().episode
-    colleague = StaffFactory(username="tom.physio", role="physiotherapist")
-    services.take_episode(queued.pk, physio=colleague)
+    services.take_episode(queued.pk, physio=second_physio)
 
     response = physio_client.post(reverse("treatment:take", args=[queued.pk]), follow=True)
 
     assert "already taken by another physiotherapist" in response.content.decode()
     queued.refresh_from_db()
-    assert queued.physio == colleague
+    assert queued.physio == second_physio
 
 
 def test_the_plan_form_preselects_the_approach_from_the_start_back_risk(physio):
@@ -213,9 +204,8 @@ def test_the_odi_chart_appears_once_a_session_has_an_odi(physio_client, physio, 
     assert response.context["odi_chart"].points[-1].filled  # 24 % -> 8 %: 16 points better
 
 
-def test_another_physio_cannot_open_my_episode(client, episode):
-    colleague = StaffFactory(username="tom.physio", role="physiotherapist")
-    client.force_login(colleague)
+def test_another_physio_cannot_open_my_episode(client, episode, second_physio):
+    client.force_login(second_physio)
 
     assert client.get(reverse("treatment:episode", args=[episode.pk])).status_code == 403
     assert client.get(reverse("treatment:plan", args=[episode.pk])).status_code == 403
