@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from referrals import services
 from referrals.models import Referral, ReferralState
 from tests.conftest import REQUIRE_SERVICES
-from tests.factories import StaffFactory, make_referral
+from tests.factories import make_referral
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -85,16 +85,12 @@ def reference_data(postgres):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def coordinators(postgres):  # type: ignore[no-untyped-def]
-    return (
-        StaffFactory(username="els.bornem", role="coordinator", campus_code="bornem"),
-        StaffFactory(username="jan.bornem", role="coordinator", campus_code="bornem"),
-    )
+def coordinators(postgres, coordinator_bornem, second_coordinator_bornem):  # type: ignore[no-untyped-def]
+    return coordinator_bornem, second_coordinator_bornem
 
 
 @pytest.fixture
-def sent_referral(postgres):  # type: ignore[no-untyped-def]
-    physio = StaffFactory(username="an.physio", role="physiotherapist")
+def sent_referral(postgres, physio):  # type: ignore[no-untyped-def]
     return services.send_referral(make_referral(postcode="2880"), by=physio)
 
 
@@ -129,9 +125,8 @@ def test_two_coordinators_accepting_at_once_accept_it_once(coordinators, sent_re
     assert list(referral.events.filter(action="accept").values_list("by", flat=True)) == [els.pk]
 
 
-def test_two_coordinators_booking_one_slot_for_two_referrals_book_it_once(coordinators):
+def test_two_coordinators_booking_one_slot_for_two_referrals_book_it_once(coordinators, physio):
     els, jan = coordinators
-    physio = StaffFactory(username="an.physio", role="physiotherapist")
     first, second = (
         services.accept_referral(
             services.send_referral(make_referral(postcode="2880"), by=physio), by=els
@@ -150,3 +145,36 @@ def test_two_coordinators_booking_one_slot_for_two_referrals_book_it_once(coordi
         Referral.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)
     )
     assert states == {ReferralState.BOOKED, ReferralState.ACCEPTED}
+
+
+def test_two_coordinators_booking_the_same_referral_at_once_book_it_one_after_the_other(
+    coordinators, physio
+):
+    els, jan = coordinators
+    referral = services.accept_referral(
+        services.send_referral(make_referral(postcode="2880"), by=physio), by=els
+    )
+    day = timezone.localdate() + dt.timedelta(days=3)
+    first_error, second_error = run_in_parallel(
+        lambda: services.book_appointment(
+            Referral.objects.get(pk=referral.pk), by=els, day=day, at=dt.time(10, 0)
+        ),
+        lambda: services.book_appointment(
+            Referral.objects.get(pk=referral.pk), by=jan, day=day, at=dt.time(11, 0)
+        ),
+    )
+    assert first_error is None
+    assert second_error is None
+    referral = Referral.objects.get(pk=referral.pk)
+    # One appointment, the later one; the history shows Jan moving Els's booking, not two
+    # first bookings of an accepted referral (which is what the unlocked race would write).
+    assert (referral.state, referral.appointment_date, referral.appointment_time) == (
+        ReferralState.BOOKED,
+        day,
+        dt.time(11, 0),
+    )
+    bookings = referral.events.filter(action="book").order_by("pk")
+    assert [(e.by_id, e.from_state, e.to_state) for e in bookings] == [
+        (els.pk, ReferralState.ACCEPTED, ReferralState.BOOKED),
+        (jan.pk, ReferralState.BOOKED, ReferralState.BOOKED),
+    ]
