@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make test` spreads the tests over pytest-xdist processes (auto: one per core; 0: none).
+# The browser tests stay together in one of them (xdist_group "browser", --dist loadgroup).
+PYTEST_WORKERS ?= auto
 PURE_MODULES := intake/scores.py intake/triage.py intake/search.py followups/outcome.py \
 	followups/schedule.py referrals/routing.py treatment/outcomes.py clinics/charts.py
 
@@ -32,7 +35,7 @@ run: $(VENV)/.installed-run
 	DEBUG=1 BACKPATH_PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -188,7 +188,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str(
     "CELERY_BROKER_URL", default=REDIS_URL or ("memory://" if TESTING else "filesystem://")
 )
-CELERY_TASK_DEFAULT_QUEUE = "backpath-test" if TESTING else "celery"
+# Each pytest-xdist worker (gw0, gw1, ...) has a queue of its own, so the Celery worker one
+# test starts never takes another process's tasks; the workers a test starts as
+# subprocesses inherit PYTEST_XDIST_WORKER and so listen on the same queue.
+_XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
+CELERY_TASK_DEFAULT_QUEUE = (
+    "-".join(filter(None, ["backpath-test", _XDIST_WORKER])) if TESTING else "celery"
+)
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Producers (web) and consumers (worker) both need the folders before the

@@ -11,7 +11,7 @@ from intake.models import Patient
 from outbox.models import OutboundEmail
 from tests.factories import make_follow_up
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_run_followups_sweeps_as_of_the_given_brussels_time_and_sends_the_mail():

@@ -97,6 +97,7 @@ def test_the_coordinator_page_names_their_campus(client, coordinator_rumst):
     assert "Rumst" in response.content.decode()
 
 
+@pytest.mark.slow
 def test_seed_demo_is_idempotent_and_every_demo_login_works(client, django_user_model):
     call_command("seed_demo", "--allow-without-debug")
     count = django_user_model.objects.count()
@@ -163,6 +164,7 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow
 def test_seed_demo_has_patients_with_every_disposition_and_adds_none_twice():
     from intake.models import IntakeAssessment, Patient
 

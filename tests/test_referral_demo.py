@@ -7,7 +7,7 @@ from demo import referrals as demo
 from demo.management.commands.seed_demo import DEMO_STEPS
 from referrals.models import Referral, ReferralState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """Patient links: no personal data, single use, expiring, hashed, and rate-limited."""
 
+import uuid
+
 import pytest
+import redis
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -77,8 +80,10 @@ def test_behind_a_proxy_the_limit_uses_the_forwarded_address(client, limited, se
 def test_the_limiter_counts_in_redis_across_processes(redis_url, settings):
     from django.core.cache.backends.redis import RedisCache
 
-    shared = RedisCache(redis_url, {"KEY_PREFIX": "backpath-test-ratelimit"})
-    shared.clear()
+    # A key prefix of this run's own, cleared by prefix: clear() would empty the whole Redis
+    # database, with the Celery queues of the tests running beside this one.
+    prefix = f"backpath-test-ratelimit-{uuid.uuid4().hex}"
+    shared = RedisCache(redis_url, {"KEY_PREFIX": prefix})
     original = ratelimit.cache
     ratelimit.cache = shared
     try:
@@ -87,7 +92,9 @@ def test_the_limiter_counts_in_redis_across_processes(redis_url, settings):
         ]
     finally:
         ratelimit.cache = original
-        shared.clear()
+        server = redis.Redis.from_url(redis_url)
+        if keys := server.keys(f"{prefix}:*"):
+            server.delete(*keys)
     assert [v.allowed for v in verdicts] == [True, True, False]
 
 

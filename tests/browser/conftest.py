@@ -45,6 +45,16 @@ MAIL_TIMEOUT = 30.0
 # --- the browser -----------------------------------------------------------------------
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the group
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test``) the browser tests run one after the other in the
+    same process, beside the others: two Chromiums at once would starve a 2-core machine."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 # pytest-playwright's own fixtures are session-wide; these replace the ones that hold the
 # running Playwright, so that it lives for one test only. The reason: between its calls the
 # sync API leaves an asyncio loop marked as running in the main thread, and then Django
