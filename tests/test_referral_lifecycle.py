@@ -313,3 +313,62 @@ def test_the_letter_follows_the_patients_language():
 def test_timestamps_are_aware_and_now():
     referral = make_referral()
     assert referral.created_at == timezone.now()
+
+
+# --- a coordinator cancelling ---------------------------------------------------------------
+
+
+def test_the_coordinator_cancels_a_booked_referral_with_the_reason_and_frees_the_slot(
+    physio, coordinator_bornem
+):
+    referral = booked(make_referral(postcode="2880"), physio, coordinator_bornem)
+
+    cancelled = services.cancel_referral(
+        referral, by=coordinator_bornem, reason="  patient moved to Ghent  "
+    )
+
+    referral = Referral.objects.get(pk=cancelled.pk)
+    assert referral.state == ReferralState.CANCELLED
+    assert referral.end_reason == "patient moved to Ghent"
+    event = referral.events.latest("pk")
+    assert (event.action, event.from_state, event.to_state, event.by, event.note) == (
+        "cancel",
+        ReferralState.BOOKED,
+        ReferralState.CANCELLED,
+        coordinator_bornem,
+        "patient moved to Ghent",
+    )
+    # The appointment slot is free again for another patient of the campus.
+    other = accepted(make_referral(postcode="2870"), physio, coordinator_bornem)
+    services.book_appointment(other, by=coordinator_bornem, day=TOMORROW, at=dt.time(10, 0))
+    assert Referral.objects.get(pk=other.pk).state == ReferralState.BOOKED
+
+
+def test_a_coordinator_cannot_cancel_a_referral_of_another_campus(physio, coordinator_rumst):
+    referral = services.send_referral(make_referral(postcode="2880"), by=physio)
+
+    with pytest.raises(services.WrongCampus, match="belongs to Bornem, not to Rumst"):
+        services.cancel_referral(referral, by=coordinator_rumst, reason="not ours")
+
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.SENT
+    assert not referral.events.filter(action="cancel").exists()
+
+
+def test_a_coordinator_must_give_the_reason_for_cancelling(physio, coordinator_bornem):
+    referral = accepted(make_referral(postcode="2880"), physio, coordinator_bornem)
+
+    with pytest.raises(services.ReferralError, match="Give the reason for cancelling."):
+        services.cancel_referral(referral, by=coordinator_bornem, reason="   ")
+
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.ACCEPTED
+
+
+def test_a_cancelled_referral_cannot_be_cancelled_again(physio, coordinator_bornem):
+    referral = accepted(make_referral(postcode="2880"), physio, coordinator_bornem)
+    services.cancel_referral(referral, by=coordinator_bornem, reason="patient recovered")
+
+    with pytest.raises(services.IllegalTransition, match="it is cancelled"):
+        services.cancel_referral(referral, by=coordinator_bornem, reason="twice")
+    assert Referral.objects.get(pk=referral.pk).events.filter(action="cancel").count() == 1

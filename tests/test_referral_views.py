@@ -254,6 +254,39 @@ def test_a_redirect_through_the_page_moves_it_to_the_other_campus(
     assert (referral.campus, referral.state) == (rumst, ReferralState.SENT)
 
 
+def test_a_coordinator_cancels_through_the_page_with_the_reason(
+    english, physio, coordinator_bornem
+):
+    referral = services.accept_referral(sent(physio), by=coordinator_bornem)
+    english.force_login(coordinator_bornem)
+    response = english.post(
+        action_url(referral, "cancel"), {"cancel-reason": "patient chose another clinic"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("referrals:detail", args=[referral.pk])
+    referral.refresh_from_db()
+    assert (referral.state, referral.end_reason) == (
+        ReferralState.CANCELLED,
+        "patient chose another clinic",
+    )
+    page = english.get(response.url).content.decode()
+    assert "Referral cancelled." in page
+    assert "patient chose another clinic" in page
+
+
+def test_cancelling_without_a_reason_shows_the_error_beside_the_field(
+    english, physio, coordinator_bornem
+):
+    referral = services.accept_referral(sent(physio), by=coordinator_bornem)
+    english.force_login(coordinator_bornem)
+    response = english.post(action_url(referral, "cancel"), {"cancel-reason": ""})
+    assert response.status_code == 400
+    form = dict(response.context["action_forms"])["cancel"]
+    assert form.errors == {"reason": ["This field is required."]}
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.ACCEPTED
+
+
 # --- physiotherapists ---------------------------------------------------------------------
 
 
