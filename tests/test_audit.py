@@ -14,6 +14,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
+from clinics.paging import page_size
 from intake.models import IntakeAssessment, Patient
 from records.changelog import CHANGE_LOGGED
 from security.logging import RedactQueryStrings
@@ -223,11 +224,15 @@ def test_the_audit_page_runs_a_fixed_number_of_queries(
     for _ in range(60):
         desk.get(reverse("intake:patient_detail", args=[patient.pk]))
     make_intake(patient)
-    # session (3), user, roles, patient, read log insert, content types,
+    # The first request of a process also looks up the content types of the change-logged
+    # models; measure the steady state (which tests ran before in this process decided
+    # whether that lookup was counted).
+    manager_client.get(reverse("records:patient_audit", args=[patient.pk]))
+    # session (4: read, savepoint, save, release), user, roles, patient, read log insert,
     # reads page + count, changes page + count, erasures
     with django_assert_max_num_queries(13):
         response = manager_client.get(reverse("records:patient_audit", args=[patient.pk]))
-    assert len(response.context["reads"]) == 50
+    assert len(response.context["reads"]) == page_size()  # a full page
 
 
 # --- logs and e-mails --------------------------------------------------------------------
