@@ -1,11 +1,17 @@
 from django.contrib import admin
 
-from clinics.models import Clinic, StaffProfile, WorkerHeartbeat
+from clinics.models import Clinic, Practice, StaffProfile, WorkerHeartbeat
 
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ("name", "phone", "email")
+
+
+@admin.register(Practice)
+class PracticeAdmin(admin.ModelAdmin):
+    list_display = ("name", "phone", "email")
+    search_fields = ("name",)
 
 
 @admin.register(StaffProfile)

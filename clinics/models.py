@@ -40,6 +40,32 @@ class Clinic(models.Model):
         return self.name
 
 
+class PracticeQuerySet(models.QuerySet["Practice"]):
+    def default(self) -> "Practice | None":
+        """The practice of a patient registered without one: the first an admin entered."""
+        return self.order_by("pk").first()
+
+
+class Practice(models.Model):
+    """A physiotherapy practice of the network: the name and phone number a patient on
+    the physiotherapy pathway sees on their questionnaires. Edited by admins."""
+
+    name = models.CharField(_("name"), max_length=120)
+    phone = models.CharField(_("phone"), max_length=40)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    objects = PracticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("physiotherapy practice")
+        verbose_name_plural = _("physiotherapy practices")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CampusQuerySet(models.QuerySet["Campus"]):
     def accepting(self) -> "CampusQuerySet":
         return self.filter(accepting_referrals=True)
@@ -65,6 +91,11 @@ class Campus(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """ "Pijnkliniek Rumst": the clinic and the campus, as a patient knows them."""
+        return f"{self.clinic.name} {self.name}"
 
 
 class CatchmentPostcode(models.Model):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from clinics.models import Campus, Role, StaffProfile
+from clinics.models import Campus, Practice, Role, StaffProfile
 
 DEMO_PASSWORD = "backpath-demo"  # noqa: S105 - demo data only; seed_demo refuses to run in production
 
@@ -30,7 +30,16 @@ DEMO_USERS = (
 )
 
 
+# The practices patients on the physiotherapy pathway see in their pages' header.
+DEMO_PRACTICES = (
+    ("Kinepraktijk De Schelde", "03 899 12 34", "Kaai 4, 2880 Bornem"),
+    ("Kinepraktijk Rupelstreek", "03 844 56 78", "Kerkstraat 12, 2840 Rumst"),
+)
+
+
 def seed(stdout) -> None:  # type: ignore[no-untyped-def]
+    for name, phone, address in DEMO_PRACTICES:
+        Practice.objects.update_or_create(name=name, defaults={"phone": phone, "address": address})
     User = get_user_model()
     for demo in DEMO_USERS:
         user, created = User.objects.get_or_create(

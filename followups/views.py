@@ -12,7 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
-from clinics.models import Clinic, Role
+from clinics.i18n import patient_page_language
+from clinics.models import Role
 from clinics.paging import page_of
 from followups import services
 from followups.forms import CallForm, FollowUpForm
@@ -30,6 +31,7 @@ from intake.models import Patient
 from outbox import services as outbox
 from outbox.models import OutboundEmail
 from pathway import services as pathway
+from pathway.queries import Branding, branding_for
 from security import audit
 from security.models import ReadAction
 
@@ -57,7 +59,7 @@ def patient_advice(follow_up: FollowUp, language: str) -> dict[str, Any]:
 # --- the patient's questionnaire ----------------------------------------------------------
 
 
-def _closed(request: HttpRequest, link: QuestionnaireLink, clinic: Clinic) -> HttpResponse:
+def _closed(request: HttpRequest, link: QuestionnaireLink, clinic: Branding) -> HttpResponse:
     answered = link.used_at is not None or link.follow_up.state == FollowUpState.ANSWERED
     return render(
         request,
@@ -75,8 +77,9 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404
     follow_up = link.follow_up
-    language = follow_up.episode.patient.language
-    clinic = Clinic.objects.current()
+    patient = follow_up.episode.patient
+    language = patient_page_language(request, patient.language)
+    clinic = branding_for(patient, follow_up.episode)
     now = timezone.now()
     with translation.override(language):
         request.LANGUAGE_CODE = language
@@ -89,7 +92,7 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _questionnaire(
-    request: HttpRequest, link: QuestionnaireLink, clinic: Clinic, now: Any, language: str
+    request: HttpRequest, link: QuestionnaireLink, clinic: Branding, now: Any, language: str
 ) -> HttpResponse:
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

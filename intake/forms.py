@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 import phonenumbers
@@ -7,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.be import bis, nn
 
+from clinics.forms import DayField
+from clinics.models import Practice
 from intake import scores
-from intake.models import Patient
+from intake.models import AlertQuerySet, Disposition, Patient
 from intake.postcodes import is_valid_postcode
 
 YES_NO = ((True, _("yes")), (False, _("no")))
@@ -68,6 +71,7 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
+        field_classes = {"birth_date": DayField}
         fields = [
             "insz",
             "no_insz_reason",
@@ -81,11 +85,13 @@ class PatientForm(forms.ModelForm):
             "postcode",
             "gp_name",
             "gp_practice",
+            "gp_email",
+            "gp_unknown",
+            "practice",
             "email_consent",
             "campus_preference",
         ]
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
@@ -100,8 +106,14 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.duplicates: list[Patient] = []
-        self.fields["sex"].choices = self.fields["sex"].choices[1:]
+        # No default sex: reception chooses, a blank "choose" option stays first.
+        self.fields["sex"].choices = [("", _("choose…")), *self.fields["sex"].choices[1:]]
         self.fields["campus_preference"].empty_label = _("no preference")
+        practice = self.fields["practice"]
+        practice.empty_label = None
+        practice.required = practice.queryset.exists()  # type: ignore[attr-defined]
+        if not self.instance.pk and practice.required:
+            practice.initial = Practice.objects.default()
         if self.instance.pk:
             del self.fields["confirm_new"]
 
@@ -152,6 +164,8 @@ class PatientForm(forms.ModelForm):
                     _("The birth date does not match the national number (%(date)s).")
                     % {"date": expected.strftime("%d/%m/%Y")},
                 )
+        if data.get("gp_unknown") and data.get("gp_name", "").strip():
+            self.add_error("gp_unknown", _("Either name the GP or mark them unknown, not both."))
         if data.get("email_consent") and not data.get("email"):
             self.add_error("email", _("An e-mail address is needed for e-mail follow-up."))
         if (
@@ -173,6 +187,46 @@ class PatientForm(forms.ModelForm):
                     code="near_duplicate",
                 )
         return data
+
+
+class AlertFilterForm(forms.Form):
+    """The reception alert list's filters (GET). Unbound or invalid: the open alerts."""
+
+    OPEN, ALL = "open", "all"
+    status = forms.ChoiceField(
+        label=_("Show"),
+        choices=[(OPEN, _("not yet acknowledged")), (ALL, _("acknowledged too"))],
+        required=False,
+    )
+    today = forms.BooleanField(label=_("raised today"), required=False)
+    disposition = forms.ChoiceField(
+        label=_("Result"),
+        choices=[
+            ("", _("every result")),
+            *[c for c in Disposition.choices if c[0] != Disposition.PHYSIO],
+        ],
+        required=False,
+    )
+
+    def _data(self) -> dict[str, Any]:
+        return self.cleaned_data if self.is_bound and self.is_valid() else {}
+
+    def shows_all_open(self) -> bool:
+        """Every open alert and nothing else: the list's count is the open count."""
+        data = self._data()
+        return (
+            data.get("status") != self.ALL and not data.get("today") and not data.get("disposition")
+        )
+
+    def alerts(self, alerts: AlertQuerySet, today: date) -> AlertQuerySet:
+        data = self._data()
+        if data.get("status") != self.ALL:
+            alerts = alerts.open()
+        if data.get("today"):
+            alerts = alerts.raised_on(today)
+        if data.get("disposition"):
+            alerts = alerts.filter(disposition=data["disposition"])
+        return alerts.most_urgent_first()
 
 
 class SearchForm(forms.Form):

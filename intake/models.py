@@ -137,6 +137,20 @@ class Patient(models.Model):
     postcode = models.CharField(_("postcode"), max_length=4)
     gp_name = models.CharField(_("GP name"), max_length=120, blank=True)
     gp_practice = models.CharField(_("GP practice"), max_length=200, blank=True)
+    gp_email = models.EmailField(_("GP e-mail"), blank=True)
+    gp_unknown = models.BooleanField(
+        _("GP unknown"),
+        default=False,
+        help_text=_("Tick when the patient has no GP or does not know them."),
+    )
+    practice = models.ForeignKey(
+        "clinics.Practice",
+        verbose_name=_("physiotherapy practice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="patients",
+    )
     email_consent = models.BooleanField(_("consents to e-mail follow-up"), default=False)
     email_consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     campus_preference = models.ForeignKey(
@@ -196,6 +210,11 @@ class Patient(models.Model):
         from intake.postcodes import municipality_name
 
         return municipality_name(self.postcode, self.language)
+
+    @property
+    def gp_known(self) -> bool:
+        """A referral letter may be made: a GP is named, or staff marked them unknown."""
+        return bool(self.gp_name.strip()) or self.gp_unknown
 
     @property
     def can_receive_email(self) -> bool:
@@ -358,6 +377,10 @@ def alert_urgency() -> models.Case:
 class AlertQuerySet(models.QuerySet["Alert"]):
     def open(self) -> "AlertQuerySet":
         return self.filter(acknowledged_at__isnull=True)
+
+    def raised_on(self, day: date) -> "AlertQuerySet":
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        return self.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
 
     def most_urgent_first(self) -> "AlertQuerySet":
         """Emergencies first, then newest first (``alert_urgency_idx`` for open alerts)."""

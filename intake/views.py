@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -11,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinics.access import role_required
-from clinics.i18n import current_language
-from clinics.models import Clinic, Role
-from clinics.paging import KeysetPage, page_size
+from clinics.i18n import current_language, patient_page_language
+from clinics.models import Role
+from clinics.paging import KeysetPage, page_of, page_size
 from clinics.tokens import hash_token
 from intake import services, triage
-from intake.forms import IntakeForm, PatientForm, SearchForm
+from intake.forms import AlertFilterForm, IntakeForm, PatientForm, SearchForm
 from intake.models import (
     Alert,
     Disposition,
@@ -29,10 +30,10 @@ from intake.models import (
 )
 from intake.search import search_kind
 from pathway import services as pathway
+from pathway.queries import branding_for
 from security import audit
 from security.models import ReadAction
 
-ALERTS_ON_HOME = 50
 # The home page stays bounded on a busy day; the rest is one search away.
 PENDING_ON_HOME = 50
 TODAY_ON_HOME = 100
@@ -96,14 +97,24 @@ def _search_page(request: HttpRequest, results: PatientQuerySet) -> dict[str, An
     return {"patients": patients, "page": page, "has_next": has_next, "results_page": results_page}
 
 
+def _alert_list(request: HttpRequest, today: date) -> dict[str, Any]:
+    """Reception's alerts: filtered, most urgent first, a page at a time, with the true
+    number of open alerts (not capped by the page)."""
+    filters = AlertFilterForm(request.GET if "status" in request.GET else None)
+    alerts = filters.alerts(
+        Alert.objects.select_related("episode__patient", "acknowledged_by"), today
+    )
+    page = page_of(request, alerts, "alerts_page")
+    open_count = page.paginator.count if filters.shows_all_open() else Alert.objects.open().count()
+    return {"alert_filters": filters, "alerts": page, "open_alert_count": open_count}
+
+
 @role_required(Role.RECEPTION)
 def reception_home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "search_form": SearchForm(),
-        "alerts": Alert.objects.open()
-        .select_related("episode__patient")
-        .order_by("created_at")[:ALERTS_ON_HOME],
+        **_alert_list(request, today),
         "pending": IntakeAssessment.objects.pending_review().select_related("episode__patient")[
             :PENDING_ON_HOME
         ],
@@ -235,7 +246,11 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     services.acknowledge_alert(alert.pk, by=request.user)
     if request.headers.get("HX-Request"):
         alert.refresh_from_db()
-        return render(request, "intake/_alert_row.html", {"alert": alert})
+        return render(
+            request,
+            "intake/_alert_row.html",
+            {"alert": alert, "open_alert_count": Alert.objects.open().count(), "oob": True},
+        )
     messages.success(request, _("Alert acknowledged."))
     return redirect(request.POST.get("next") or reverse("intake:reception_home"))
 
@@ -261,7 +276,7 @@ def advice_sheet(request: HttpRequest, disposition: str, language: str) -> HttpR
             {
                 "disposition": Disposition(disposition),
                 "advice": _advice(disposition, language),
-                "clinic": Clinic.objects.current(),
+                "clinic": branding_for(None),
             },
         )
 
@@ -292,9 +307,10 @@ def self_intake(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404
     patient = link.patient
-    clinic = Clinic.objects.current()
-    translation.activate(patient.language)
-    request.LANGUAGE_CODE = patient.language
+    clinic = branding_for(patient)
+    language = patient_page_language(request, patient.language)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
     if not link.is_usable():
         return render(
             request, "intake/self_intake_closed.html", {"clinic": clinic, "link": link}, status=410
@@ -314,7 +330,7 @@ def self_intake(request: HttpRequest, token: str) -> HttpResponse:
             "intake/self_intake_done.html",
             {
                 "assessment": assessment,
-                "advice": _advice(assessment.disposition, patient.language),
+                "advice": _advice(assessment.disposition, language),
                 "clinic": clinic,
             },
         )

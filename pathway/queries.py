@@ -5,6 +5,7 @@ Kept in one module so the caseload, the episode page and the discharge ask the
 other apps the same questions in the same way.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,8 +14,9 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinics.models import Clinic, Practice
 from followups.models import FollowUp
-from intake.models import Alert, AlertKind, Episode
+from intake.models import Alert, AlertKind, Episode, Patient
 from referrals.models import Referral, ReferralState
 from treatment.models import TreatmentSession
 from treatment.outcomes import FOLLOW_UP, SESSION, Baseline, Measurement, measurements
@@ -118,3 +120,48 @@ def caseload(physio: Any) -> QuerySet[Episode]:
         )
         .order_by(F("treatment_plan__next_session_on").asc(nulls_last=True), "intake_date", "id")
     )
+
+
+# --- who a patient page speaks for -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Branding:
+    """The name and phone number in a patient page's header."""
+
+    name: str
+    phone: str
+
+
+# Past the physiotherapist's proposal the referral is the pain clinic's business: the
+# patient has been told to expect (or to call) that campus.
+CAMPUS_BRANDED_STATES = (
+    ReferralState.SENT,
+    ReferralState.ACCEPTED,
+    ReferralState.BOOKED,
+    ReferralState.SEEN,
+)
+
+
+def branding_for(patient: Patient | None, episode: Episode | None = None) -> Branding:
+    """The pain-clinic campus of the episode's referral once it is sent to a campus;
+    otherwise the patient's physiotherapy practice (or the first practice, or the clinic
+    when an admin has entered none)."""
+    if episode is not None:
+        referral = (
+            Referral.objects.filter(
+                episode=episode, state__in=CAMPUS_BRANDED_STATES, campus__isnull=False
+            )
+            .select_related("campus__clinic")
+            .order_by("-created_at")
+            .first()
+        )
+        if referral is not None and referral.campus is not None:
+            return Branding(referral.campus.display_name, referral.campus.phone)
+    practice = (
+        patient.practice if patient is not None and patient.practice_id else None
+    ) or Practice.objects.default()
+    if practice is not None:
+        return Branding(practice.name, practice.phone)
+    clinic = Clinic.objects.current()
+    return Branding(clinic.name, clinic.phone)

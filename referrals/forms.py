@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.forms import DayField
 from clinics.models import Campus
 from referrals.models import ReferralState
 
@@ -72,7 +73,7 @@ class CloseForm(forms.Form):
 
 
 class BookForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DayField(label=_("Date"))
     at = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
     place = forms.CharField(
         label=_("Place"),

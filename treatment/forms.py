@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.forms import DayField
 from clinics.i18n import current_language
 from intake import scores
 from intake.forms import odi_field
@@ -19,10 +20,6 @@ from treatment.models import (
     strengthening_too_early_message,
 )
 from treatment.services import Goal
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class _CrispyForm(forms.Form):
@@ -50,7 +47,7 @@ class PlanForm(_CrispyForm):
     planned_sessions = forms.IntegerField(
         label=_("Planned number of sessions"), min_value=1, max_value=60
     )
-    next_session_on = forms.DateField(label=_("Next session"), required=False, widget=_date_input())
+    next_session_on = DayField(label=_("Next session"), required=False)
     exercises = ExerciseChoiceField(
         label=_("Prescribed exercises"),
         queryset=Exercise.objects.none(),
@@ -98,7 +95,7 @@ class PlanForm(_CrispyForm):
 
 class GoalForm(forms.Form):
     description = forms.CharField(label=_("Goal"), max_length=300, required=False)
-    target_date = forms.DateField(label=_("Target date"), required=False, widget=_date_input())
+    target_date = DayField(label=_("Target date"), required=False)
     achieved = forms.BooleanField(label=_("Achieved"), required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -134,7 +131,7 @@ GoalFormSet = forms.formset_factory(GoalForm, formset=_BaseGoalFormSet, extra=2,
 
 
 class SessionForm(_CrispyForm):
-    session_date = forms.DateField(label=_("Session date"), widget=_date_input())
+    session_date = DayField(label=_("Session date"))
     pain_now = forms.IntegerField(label=_("Pain now (0-10)"), min_value=0, max_value=10)
     odi_percent = forms.DecimalField(
         label=_("Oswestry disability index (%)"),
@@ -154,7 +151,7 @@ class SessionForm(_CrispyForm):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    next_session_on = forms.DateField(label=_("Next session"), required=False, widget=_date_input())
+    next_session_on = DayField(label=_("Next session"), required=False)
 
     def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

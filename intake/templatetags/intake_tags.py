@@ -3,6 +3,7 @@ from django import template
 from clinics.i18n import current_language
 from intake import triage
 from intake.models import StartBackRisk
+from intake.staff_reasons import staff_reason_text
 
 register = template.Library()
 
@@ -12,6 +13,13 @@ def reason_texts(codes: list[str]) -> list[str]:
     """Rule codes -> their reason texts in the current language."""
     language = current_language()
     return [triage.reason_text(code, language) for code in codes]
+
+
+@register.filter
+def staff_reasons(codes: list[str]) -> list[str]:
+    """Rule codes -> the findings in staff wording, in the current language."""
+    language = current_language()
+    return [staff_reason_text(code, language) for code in codes]
 
 
 @register.filter
