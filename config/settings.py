@@ -174,10 +174,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 # django-environ drops the first "/" of the URL's path, hence the extra one.
 vars().update(env.email_url("EMAIL_URL", default="filemail:///" + EMAIL_FILE_PATH))
+# ... one readable .eml file per message (outbox/mailfiles.py), not one file per batch.
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa: F821 - set just above
+    EMAIL_BACKEND = "outbox.mailfiles.EmlFileBackend"
 # Seconds an SMTP connection may hang before the outbox counts it as a temporary failure.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Backpath <no-reply@backpath.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address in e-mailed links. `make run` passes PORT's address (PORT=18811 make run).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery. Without REDIS_URL / CELERY_BROKER_URL the broker is kombu's filesystem

@@ -1,10 +1,12 @@
 """The manager's pages: pathway figures per month and campus, charts and the CSV."""
 
 import csv
+from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from clinics.access import role_required
 from clinics.models import Role, WorkerHeartbeat
@@ -67,6 +69,19 @@ CSV_COLUMNS = (
 )
 
 
+# Belgian Excel (nl-BE, fr-BE) reads ";" as the separator and "," as the decimal mark,
+# and needs the UTF-8 byte-order mark to read accents; ``?excel=0`` gives plain CSV.
+EXCEL_LANGUAGES = ("nl", "fr")
+
+
+def _for_excel(request: HttpRequest) -> bool:
+    return request.GET.get("excel") != "0" and (get_language() or "")[:2] in EXCEL_LANGUAGES
+
+
+def _excel_value(value: object) -> object:
+    return str(value).replace(".", ",") if isinstance(value, float | Decimal) else value
+
+
 @role_required(Role.MANAGER)
 def manager_figures_csv(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures, one row per month and campus, for a spreadsheet."""
@@ -76,12 +91,17 @@ def manager_figures_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="backpath-figures-{period.first:%Y-%m}-{period.last:%Y-%m}.csv"'
     )
-    writer = csv.writer(response)
+    excel = _for_excel(request)
+    if excel:
+        response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";" if excel else ",")
     writer.writerow(("month", "campus", *CSV_COLUMNS))
     campus = form.selected_campus()
     for month, column, row in figures.csv_rows():
         if campus is not None and column.key != campus:
             continue
         values = ["" if (v := getattr(row, name)) is None else v for name in CSV_COLUMNS]
+        if excel:
+            values = [_excel_value(v) for v in values]
         writer.writerow((f"{month:%Y-%m}", column.key, *values))
     return response

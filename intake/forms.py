@@ -116,6 +116,8 @@ class PatientForm(forms.ModelForm):
             practice.initial = Practice.objects.default()
         if self.instance.pk:
             del self.fields["confirm_new"]
+            if self.instance.insz and not self.is_bound:
+                self.initial["insz"] = self.instance.insz_display
 
     def clean_insz(self) -> str | None:
         value = self.cleaned_data.get("insz") or ""

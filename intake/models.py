@@ -115,6 +115,13 @@ class PatientQuerySet(models.QuerySet["Patient"]):
         return self.filter(last_name_key=fold(last_name), birth_date=birth_date)
 
 
+def format_insz(insz: str) -> str:
+    """An 11-digit national number as printed on the eID card: ``YY.MM.DD-XXX.CC``."""
+    if len(insz) != 11 or not insz.isdigit():
+        return insz
+    return f"{insz[:2]}.{insz[2:4]}.{insz[4:6]}-{insz[6:9]}.{insz[9:]}"
+
+
 class Patient(models.Model):
     insz = models.CharField(
         _("national number (INSZ/NISS)"), max_length=11, unique=True, null=True, blank=True
@@ -197,6 +204,10 @@ class Patient(models.Model):
         if self.insz == "":
             self.insz = None
         super().save(*args, **kwargs)
+
+    @property
+    def insz_display(self) -> str:
+        return format_insz(self.insz) if self.insz else ""
 
     @property
     def full_name(self) -> str:

@@ -4,6 +4,8 @@ import json
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -53,6 +55,9 @@ def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
         .order_by("-timestamp", "-pk"),
         "changes",
     )
+    _name_readers(reads)
+    for entry in changes:
+        entry.field_labels = _field_labels(entry)
     return render(
         request,
         "records/patient_audit.html",
@@ -63,6 +68,29 @@ def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
             "erasures": ErasureRecord.objects.for_patient(patient.pk),
         },
     )
+
+
+def _name_readers(reads: Any) -> None:
+    """Each read's reader by full name (the log keeps the login name: it outlives accounts)."""
+    usernames = {read.username for read in reads if read.username}
+    names = {
+        user.get_username(): user.get_full_name()
+        for user in get_user_model().objects.filter(username__in=usernames)
+    }
+    for read in reads:
+        read.full_name = names.get(read.username) or read.username
+
+
+def _field_labels(entry: Any) -> list[str]:
+    """The changed fields as the forms label them ("birth date", not "birth_date")."""
+    model = entry.content_type.model_class()
+    labels = []
+    for name in entry.changes_dict or {}:
+        try:
+            labels.append(str(model._meta.get_field(name).verbose_name))
+        except (AttributeError, FieldDoesNotExist):
+            labels.append(name)
+    return labels
 
 
 def _download(data: dict[str, Any], filename: str, content_type: str) -> HttpResponse:

@@ -11,6 +11,7 @@ from datetime import date
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from fpdf import FPDF
 
 from referrals import timeline
@@ -58,7 +59,7 @@ def _score_line(pain: int | None, odi: object) -> str:
 
 def _patient_section(referral: Referral) -> Section:
     patient = referral.episode.patient
-    insz = patient.insz or _("none (%(reason)s)") % {"reason": patient.no_insz_reason}
+    insz = patient.insz_display or _("none (%(reason)s)") % {"reason": patient.no_insz_reason}
     return Section(
         _("Patient"),
         rows=[
@@ -88,7 +89,11 @@ def _timeline_section(referral: Referral, language: str) -> Section:
     else:
         rows.append((_("Scores at six weeks"), _("no follow-up answered yet")))
     if facts.treatment is not None:
-        treatment = _("%(count)s sessions, %(first)s to %(last)s") % {
+        treatment = ngettext(
+            "%(count)s session, %(first)s to %(last)s",
+            "%(count)s sessions, %(first)s to %(last)s",
+            facts.treatment.sessions,
+        ) % {
             "count": facts.treatment.sessions,
             "first": _day(facts.treatment.first_day),
             "last": _day(facts.treatment.last_day),
@@ -143,6 +148,11 @@ def letter_content(referral: Referral, *, today: date | None = None) -> LetterCo
                     "who": _display_name(referral.sent_by) or "—",
                 }
             )
+        physio = _signing_physiotherapist(referral)
+        if physio:
+            signature.append(
+                _("Physiotherapist: %(name)s. Signature of the physiotherapist:") % {"name": physio}
+            )
         signature.append(_("Signature of the general practitioner:"))
         return LetterContent(
             language=patient.language,
@@ -166,6 +176,13 @@ def letter_content(referral: Referral, *, today: date | None = None) -> LetterCo
             signature_lines=signature,
             footer=_("Referral #%(number)s") % {"number": referral.pk},
         )
+
+
+def _signing_physiotherapist(referral: Referral) -> str:
+    """The physiotherapist who treats the episode signs; else the one who proposed or
+    approved the referral."""
+    episode = referral.episode
+    return _display_name(episode.physio) or _display_name(referral.sent_by or referral.created_by)
 
 
 def _display_name(user: object) -> str:

@@ -74,6 +74,23 @@ class BookingRefused(ReferralError):
     pass
 
 
+class GpNotRecorded(ReferralError):
+    """The letter is addressed to the GP: staff name them, or mark them unknown, first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Record the patient's GP, or tick \"GP unknown\" on the patient's record, "
+                "before the referral letter is made."
+            )
+        )
+
+
+def _check_gp(referral: Referral) -> None:
+    if not referral.episode.patient.gp_known:
+        raise GpNotRecorded()
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -263,7 +280,10 @@ def propose_referral(
             note=choice.reason,
             at=now,
         )
-        _store_letter(referral, by)
+        # The six-week follow-up proposes without staff: no letter to nobody. Staff
+        # record the GP on the patient's record before approving (``send_referral``).
+        if episode.patient.gp_known:
+            _store_letter(referral, by)
         return referral
 
 
@@ -279,6 +299,7 @@ def send_referral(
     with transaction.atomic():
         locked = _lock(referral)
         _check_transition(locked, ReferralAction.SEND)
+        _check_gp(locked)
         changes: dict[str, Any] = {}
         note = ""
         if campus is not None and campus.pk != locked.campus_id:
@@ -466,6 +487,7 @@ def regenerate_letter(referral: Referral, *, by: Any) -> ReferralLetter:
                 _("The letter of a %(state)s referral is not made again.")
                 % {"state": locked.get_state_display()}
             )
+        _check_gp(locked)
         letter = _store_letter(locked, by)
         _record(
             locked,

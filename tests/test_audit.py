@@ -181,7 +181,9 @@ def test_the_admin_delete_page_of_a_change_log_entry_is_forbidden(client, admin_
 # --- the managers' page ------------------------------------------------------------------
 
 
-def test_a_manager_sees_who_looked_at_a_file_and_which_fields_changed(desk, manager_client):
+def test_a_manager_sees_who_looked_at_a_file_and_which_fields_changed(
+    desk, manager_client, receptionist
+):
     patient = PatientFactory(gp_name="Dr. Old Value")
     desk.get(reverse("intake:patient_detail", args=[patient.pk]))
     desk.post(
@@ -191,9 +193,10 @@ def test_a_manager_sees_who_looked_at_a_file_and_which_fields_changed(desk, mana
     response = manager_client.get(reverse("records:patient_audit", args=[patient.pk]))
     page = response.content.decode()
     assert "Who looked at this file" in page
-    assert "sofie.reception" in page
+    assert receptionist.get_full_name() in page  # the person, not the login name
+    assert "sofie.reception" not in page
     assert "192.0.2.44" in page
-    assert "gp_name" in page
+    assert "GP name" in page and "gp_name" not in page  # the field's label
     assert "Dr. Old Value" not in page  # field names for the manager, not the values
 
 
@@ -229,8 +232,8 @@ def test_the_audit_page_runs_a_fixed_number_of_queries(
     # whether that lookup was counted).
     manager_client.get(reverse("records:patient_audit", args=[patient.pk]))
     # session (4: read, savepoint, save, release), user, roles, patient, read log insert,
-    # reads page + count, changes page + count, erasures
-    with django_assert_max_num_queries(13):
+    # reads page + count + the readers' names, changes page + count, erasures
+    with django_assert_max_num_queries(14):
         response = manager_client.get(reverse("records:patient_audit", args=[patient.pk]))
     assert len(response.context["reads"]) == page_size()  # a full page
 

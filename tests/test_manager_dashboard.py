@@ -4,6 +4,7 @@ import csv
 import io
 import re
 from datetime import date, datetime, time
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -238,7 +239,8 @@ def test_the_csv_has_one_row_per_month_and_campus(manager_client):
     _intake(date(2026, 4, 2), RUMST_POSTCODE)
 
     response = manager_client.get(
-        reverse("dashboards:manager_figures_csv"), {"start": "2026-03", "end": "2026-04"}
+        reverse("dashboards:manager_figures_csv"),
+        {"start": "2026-03", "end": "2026-04", "excel": "0"},
     )
 
     assert response["Content-Type"].startswith("text/csv")
@@ -252,6 +254,36 @@ def test_the_csv_has_one_row_per_month_and_campus(manager_client):
         ("2026-04", "none"),
     ]
     assert rows[4]["intakes"] == "1" and rows[4]["physio"] == "1"
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_csv_opens_in_belgian_excel_in_dutch_and_french(manager_client, language):
+    _intake(date(2026, 4, 2), RUMST_POSTCODE)
+    manager_client.cookies["django_language"] = language
+    url = reverse("dashboards:manager_figures_csv")
+
+    body = manager_client.get(url, {"start": "2026-04", "end": "2026-04"}).content.decode()
+
+    assert body.startswith("\ufeff")  # Excel reads the accents as UTF-8
+    rows = list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[1]["campus"] == "rumst" and rows[1]["intakes"] == "1"
+    assert all("." not in value for row in rows for value in row.values())  # decimal comma
+    plain = manager_client.get(url, {"start": "2026-04", "end": "2026-04", "excel": "0"})
+    assert plain.content.decode().startswith("month,campus,")
+
+
+def test_excel_numbers_have_a_decimal_comma():
+    from dashboards.views import _excel_value
+
+    assert _excel_value(Decimal("12.5")) == "12,5"
+    assert _excel_value(0.25) == "0,25"
+    assert _excel_value(3) == 3
+
+
+def test_the_csv_is_plain_in_english(manager_client):
+    manager_client.cookies["django_language"] = "en"
+    body = manager_client.get(reverse("dashboards:manager_figures_csv")).content.decode()
+    assert body.startswith("month,campus,")
 
 
 def test_the_figures_are_for_managers_only(client, physio):

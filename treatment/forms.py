@@ -16,6 +16,7 @@ from treatment.models import (
     Approach,
     DischargeOutcome,
     Exercise,
+    PrescribedExercise,
     strengthening_allowed_from,
     strengthening_too_early_message,
 )
@@ -156,6 +157,14 @@ class SessionForm(_CrispyForm):
     def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.episode = episode
+        # Adherence follows the plan: with exercises prescribed the question is about
+        # them (blank only when not asked); with none, there is nothing to answer.
+        prescribed = PrescribedExercise.objects.filter(plan__episode=episode).exists()
+        self.fields["adherence"].choices = (
+            [("", _("not asked this session")), *Adherence.choices]
+            if prescribed
+            else [("", _("no exercises prescribed"))]
+        )
         for name in scores.ODI_SECTIONS:
             self.fields[f"odi_{name}"] = odi_field(name, radio=False)
 

@@ -237,6 +237,8 @@ def discharge_episode(
     )
     if not closed:
         raise ValidationError(_("This episode is not in treatment."), code="not_in_treatment")
+    # A closed episode has no next session (the page, the handout and the caseload).
+    TreatmentPlan.objects.filter(episode=episode).update(next_session_on=None)
     summary = write_discharge_summary(
         episode,
         outcome=outcome,

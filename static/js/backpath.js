@@ -84,3 +84,28 @@ document.addEventListener("DOMContentLoaded", function () {
   document.addEventListener("htmx:afterRequest", schedule);
   schedule();
 });
+
+// Formsets (the plan's goals): "Add a goal" adds an empty row from the formset's
+// empty form, without saving; the server still counts the rows (TOTAL_FORMS).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-formset]").forEach(function (formset) {
+    var add = formset.querySelector("[data-formset-add]");
+    var template = formset.querySelector("template[data-formset-empty]");
+    var rows = formset.querySelector("[data-formset-rows]");
+    var total = formset.querySelector("input[name$='-TOTAL_FORMS']");
+    var max = formset.querySelector("input[name$='-MAX_NUM_FORMS']");
+    if (!add || !template || !rows || !total) { return; }
+    function full() { return max && parseInt(total.value, 10) >= parseInt(max.value, 10); }
+    add.hidden = full();
+    add.addEventListener("click", function () {
+      if (full()) { return; }
+      var index = total.value;
+      rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, index));
+      total.value = parseInt(index, 10) + 1;
+      var row = rows.lastElementChild;
+      var first = row && row.querySelector("input, textarea, select");
+      if (first) { first.focus(); }
+      add.hidden = full();
+    });
+  });
+});

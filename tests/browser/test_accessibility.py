@@ -1,0 +1,168 @@
+"""Every page of every role, and the patient pages at phone size, checked with axe-core
+for WCAG 2.1 A/AA: the test fails on any violation and lists them all.
+
+The demo data (``seed_demo``) gives every page something to show: alerts, a caseload,
+referrals in every state, follow-ups on the call list. Each role's home page is also
+saved at 1366×768 and 390×844 in ``var/screenshots/`` (``home-<role>-desktop|phone``).
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from clinics.tokens import hash_token, new_token
+from demo.clinics import DEMO_PASSWORD
+from followups.models import FollowUp, FollowUpState, QuestionnaireLink
+from intake import services as intake_services
+from intake.models import Alert, Disposition, Episode, EpisodeState, IntakeAssessment, Patient
+from referrals.models import Referral, ReferralState
+from tests.browser.axe import violations
+from tests.browser.conftest import BROWSER_DB, PHONE, log_in
+
+pytestmark = BROWSER_DB
+
+DESKTOP = {"width": 1366, "height": 768}
+
+
+class Tour:
+    """Opens pages in one logged-in context and gathers axe's findings."""
+
+    def __init__(self, page: Any, found: list[str]) -> None:
+        self.page = page
+        self.found = found
+
+    def visit(self, url: str) -> None:
+        response = self.page.goto(url)
+        status = response.status if response is not None else None
+        assert status is not None and status < 400, f"{url}: {status}"
+        self.page.wait_for_load_state()
+        self.found.extend(violations(self.page))
+
+    def home(self, role: str, shoot: Any) -> None:
+        """The start page after login, checked and saved at desktop and phone size."""
+        self.found.extend(violations(self.page))
+        shoot(self.page, f"home-{role}-desktop")
+        self.page.set_viewport_size(PHONE)
+        self.found.extend(violations(self.page))
+        shoot(self.page, f"home-{role}-phone")
+        self.page.set_viewport_size(DESKTOP)
+
+
+def demo_objects() -> dict[str, Any]:
+    call_command("seed_demo", "--allow-without-debug", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    emergency = IntakeAssessment.objects.filter(disposition=Disposition.EMERGENCY).first()
+    if emergency is None:
+        patient = Patient.objects.order_by("pk").first()
+        assert patient is not None
+        emergency = None
+    treated = Episode.objects.filter(
+        state=EpisodeState.IN_TREATMENT, physio__username="kine.an", treatment_plan__isnull=False
+    ).first()
+    assert treated is not None
+    return {
+        "patient": treated.patient,
+        "emergency": emergency,
+        "physio_intake": IntakeAssessment.objects.filter(disposition=Disposition.PHYSIO).first(),
+        "episode": treated,
+        "answered": FollowUp.objects.filter(state=FollowUpState.ANSWERED).first(),
+        "call": FollowUp.objects.filter(state=FollowUpState.CALL_LIST).first(),
+        "invited": FollowUp.objects.filter(state=FollowUpState.INVITED).first(),
+        "referral": Referral.objects.filter(
+            campus__code="rumst", state=ReferralState.ACCEPTED
+        ).first(),
+        "alert": Alert.objects.open().first(),
+    }
+
+
+def questionnaire_token(follow_up: FollowUp) -> str:
+    token = new_token()
+    QuestionnaireLink.objects.create(
+        follow_up=follow_up,
+        token_hash=hash_token(token),
+        created_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=14),
+    )
+    return token
+
+
+def test_every_page_of_every_role_meets_wcag_21_aa(open_context, shoot, browser_errors):  # type: ignore[no-untyped-def]
+    demo = demo_objects()
+    found: list[str] = []
+    patient, episode, referral = demo["patient"], demo["episode"], demo["referral"]
+
+    login = open_context(viewport=DESKTOP).new_page()
+    login.goto("/")
+    found.extend(violations(login))
+    login.context.close()
+
+    desk = Tour(log_in(open_context(viewport=DESKTOP), "balie", password=DEMO_PASSWORD), found)
+    desk.home("reception", shoot)
+    for url in (
+        reverse("intake:patient_search") + "?q=a",
+        reverse("intake:patient_new"),
+        reverse("intake:patient_detail", args=[patient.pk]),
+        reverse("intake:patient_edit", args=[patient.pk]),
+        reverse("intake:intake_new", args=[patient.pk]),
+        reverse("intake:intake_result", args=[demo["physio_intake"].pk]),
+        reverse("intake:advice_sheet", args=["EMERGENCY", "nl"]),
+        reverse("followups:overview"),
+        reverse("followups:call_list"),
+        reverse("followups:phone_answers", args=[demo["call"].pk]),
+        reverse("followups:result", args=[demo["answered"].pk]),
+        reverse("security:twofactor_setup"),
+    ):
+        desk.visit(url)
+    if demo["emergency"] is not None:
+        desk.visit(reverse("intake:intake_result", args=[demo["emergency"].pk]))
+    desk.page.context.close()
+
+    kine = Tour(log_in(open_context(viewport=DESKTOP), "kine.an", password=DEMO_PASSWORD), found)
+    kine.home("physiotherapist", shoot)
+    for url in (
+        reverse("treatment:episode", args=[episode.pk]),
+        reverse("treatment:plan", args=[episode.pk]),
+        reverse("treatment:session_new", args=[episode.pk]),
+        reverse("treatment:handout", args=[episode.pk]),
+        reverse("treatment:discharge", args=[episode.pk]),
+        reverse("referrals:proposals"),
+        reverse("referrals:for_episode", args=[episode.pk]),
+    ):
+        kine.visit(url)
+    kine.page.context.close()
+
+    coord = Tour(
+        log_in(open_context(viewport=DESKTOP), "coord.rumst", password=DEMO_PASSWORD), found
+    )
+    coord.home("coordinator", shoot)
+    coord.visit(reverse("referrals:detail", args=[referral.pk]))
+    coord.page.context.close()
+
+    boss = Tour(log_in(open_context(viewport=DESKTOP), "manager", password=DEMO_PASSWORD), found)
+    boss.home("manager", shoot)
+    for url in (
+        reverse("referrals:capacity"),
+        reverse("records:audit_home"),
+        reverse("records:patient_audit", args=[patient.pk]),
+    ):
+        boss.visit(url)
+    boss.page.context.close()
+
+    admin = Tour(log_in(open_context(viewport=DESKTOP), "admin", password=DEMO_PASSWORD), found)
+    admin.home("admin", shoot)
+    admin.visit(reverse("admin:clinics_practice_changelist"))
+    admin.page.context.close()
+
+    # The patient's pages, on a phone: the intake link, the follow-up questionnaire.
+    _link, intake_token = intake_services.create_intake_link(patient, by=None)
+    phone = open_context(language=None, viewport=PHONE, is_mobile=True, has_touch=True)
+    visitor = Tour(phone.new_page(), found)
+    visitor.visit(reverse("intake_public:self_intake", args=[intake_token]))
+    shoot(visitor.page, "patient-self-intake-phone")
+    visitor.visit(reverse("followups:questionnaire", args=[questionnaire_token(demo["invited"])]))
+    shoot(visitor.page, "patient-questionnaire-phone")
+    phone.close()
+
+    assert not found, f"{len(found)} WCAG 2.1 A/AA violations:\n" + "\n".join(found)

@@ -1,0 +1,66 @@
+"""Documents fit to send: no referral letter without a GP (named or marked unknown), the
+letter names the signing physiotherapist, a closed episode shows no next session."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from referrals import services
+from referrals.models import ReferralState
+from tests.factories import (
+    PatientFactory,
+    make_episode_in_treatment,
+    make_plan,
+    make_referral,
+)
+from tests.test_referral_letter_and_email import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_proposal_without_a_gp_has_no_letter_and_cannot_be_sent(physio):
+    referral = make_referral(PatientFactory(gp_name="", gp_practice=""))
+    assert not referral.letters.exists()
+    with pytest.raises(services.GpNotRecorded):
+        services.send_referral(referral, by=physio)
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.PROPOSED  # nothing half-done
+
+
+def test_a_gp_marked_unknown_lets_the_letter_go(physio):
+    patient = PatientFactory(gp_name="", gp_practice="", gp_unknown=True, language="en")
+    referral = services.send_referral(make_referral(patient), by=physio)
+    assert referral.state == ReferralState.SENT
+    assert "To: the general practitioner" in pdf_text(referral.letters.latest("version").pdf)
+
+
+def test_the_letter_names_the_signing_physiotherapist(physio):
+    physio.first_name, physio.last_name = "An", "Janssens"
+    physio.save()
+    episode = make_episode_in_treatment(physio, patient=PatientFactory(language="en"))
+    referral = services.propose_referral(episode, source="physio", reason="NRS 7", by=physio)
+    text = pdf_text(referral.letters.get().pdf)
+    assert "Physiotherapist: An Janssens" in text
+
+
+def test_reception_cannot_both_name_the_gp_and_mark_them_unknown():
+    from intake.forms import PatientForm
+
+    form = PatientForm(data={"gp_name": "Dr. X", "gp_unknown": "on"})
+    form.is_valid()
+    assert "gp_unknown" in form.errors
+
+
+def test_a_closed_episode_shows_no_next_session(client, physio):
+    from pathway.services import discharge
+
+    episode = make_episode_in_treatment(physio)
+    make_plan(episode, physio, next_session_on=episode.intake_date + dt.timedelta(days=3))
+    discharge(episode, by=physio, outcome="recovered", note="")
+    client.force_login(physio)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("treatment:episode", args=[episode.pk])).content.decode()
+    assert "next session" not in page
+    episode.treatment_plan.refresh_from_db()
+    assert episode.treatment_plan.next_session_on is None
