@@ -153,7 +153,7 @@ MATRIX: dict[str, Page] = {
             PHYSIO: Redirect("/physio/"),
             COORDINATOR: Redirect("/coordinator/"),
             MANAGER: Redirect("/manager/"),
-            ADMIN: Redirect("/admin/"),
+            ADMIN: 200,  # a start page: the admin's "View site" must not loop back
         }
     ),
     "no_role": Page(answers=dict.fromkeys(STAFF, 403)),

@@ -16,7 +16,7 @@ ROLE_HOME = [
     ("physio", "treatment:caseload"),
     ("coordinator_bornem", "referrals:coordinator_home"),
     ("manager", "dashboards:manager_home"),
-    ("admin_user", "admin:index"),
+    ("admin_user", "home"),  # a start page with the way into the administration
 ]
 
 

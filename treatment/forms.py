@@ -146,7 +146,7 @@ class SessionForm(_CrispyForm):
     work_done = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
     adherence = forms.ChoiceField(
         label=_("Exercise adherence"),
-        choices=[("", _("no exercises prescribed / not asked"))] + Adherence.choices,
+        choices=Adherence.choices,
         required=False,
     )
     notes = forms.CharField(
@@ -157,14 +157,11 @@ class SessionForm(_CrispyForm):
     def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.episode = episode
-        # Adherence follows the plan: with exercises prescribed the question is about
-        # them (blank only when not asked); with none, there is nothing to answer.
+        # Adherence follows the plan: with exercises prescribed, a blank answer means
+        # "not asked", not "no exercises prescribed".
         prescribed = PrescribedExercise.objects.filter(plan__episode=episode).exists()
-        self.fields["adherence"].choices = (
-            [("", _("not asked this session")), *Adherence.choices]
-            if prescribed
-            else [("", _("no exercises prescribed"))]
-        )
+        blank = _("not asked this session") if prescribed else _("no exercises prescribed")
+        self.fields["adherence"].choices = [("", blank), *Adherence.choices]
         for name in scores.ODI_SECTIONS:
             self.fields[f"odi_{name}"] = odi_field(name, radio=False)
 

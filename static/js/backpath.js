@@ -109,3 +109,21 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// A table wider than its box scrolls sideways: make the scrolling box reachable with the
+// keyboard (WCAG 2.1.1) and name it after its section's heading. Again after a resize.
+function bpScrollableTables() {
+  document.querySelectorAll(".table-responsive").forEach(function (box) {
+    if (box.scrollWidth <= box.clientWidth || box.hasAttribute("tabindex")) { return; }
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    var section = box.closest("section, .card");
+    var heading = section && section.querySelector("h2, h3, .card-header");
+    if (heading) {
+      if (!heading.id) { heading.id = "bp-table-" + Math.random().toString(36).slice(2, 8); }
+      box.setAttribute("aria-labelledby", heading.id);
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", bpScrollableTables);
+window.addEventListener("resize", bpScrollableTables);

@@ -134,3 +134,25 @@ def row(page: Page | Locator, *texts: str) -> Locator:
 
 def see_message(page: Page, message: str) -> None:
     expect(page.get_by_role("alert").filter(has_text=message).first).to_be_visible()
+
+
+def overflowing(page: Page) -> list[str]:
+    """The innermost elements that stick out past the right edge of the window."""
+    return list(
+        page.evaluate(
+            """() => {
+              const width = window.innerWidth;
+              const out = [];
+              for (const el of document.body.querySelectorAll('*')) {
+                if (el.closest('.table-responsive')) continue;
+                const r = el.getBoundingClientRect();
+                if (r.right > width + 1 && ![...el.children].some(
+                      c => c.getBoundingClientRect().right > width + 1)) {
+                  out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')
+                           + ' → ' + Math.round(r.right) + 'px');
+                }
+              }
+              return out.slice(0, 10);
+            }"""
+        )
+    )

@@ -6,12 +6,14 @@ referrals in every state, follow-ups on the call list. Each role's home page is 
 saved at 1366×768 and 390×844 in ``var/screenshots/`` (``home-<role>-desktop|phone``).
 """
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from clinics.tokens import hash_token, new_token
 from demo.clinics import DEMO_PASSWORD
@@ -21,10 +23,12 @@ from intake.models import Alert, Disposition, Episode, EpisodeState, IntakeAsses
 from referrals.models import Referral, ReferralState
 from tests.browser.axe import violations
 from tests.browser.conftest import BROWSER_DB, PHONE, log_in
+from tests.browser.steps import overflowing
 
 pytestmark = BROWSER_DB
 
 DESKTOP = {"width": 1366, "height": 768}
+TOP_BAR_ONE_ROW = 72  # px: one row of links and buttons
 
 
 class Tour:
@@ -44,11 +48,22 @@ class Tour:
     def home(self, role: str, shoot: Any) -> None:
         """The start page after login, checked and saved at desktop and phone size."""
         self.found.extend(violations(self.page))
+        bar = self.page.locator("nav.bp-navbar").bounding_box()
+        if bar is not None and bar["height"] > TOP_BAR_ONE_ROW:
+            self.found.append(f"{self.page.url}: the top bar wraps ({bar['height']} px high)")
         shoot(self.page, f"home-{role}-desktop")
         self.page.set_viewport_size(PHONE)
         self.found.extend(violations(self.page))
+        self.found.extend(f"{self.page.url} at 390 px: {el}" for el in overflowing(self.page))
         shoot(self.page, f"home-{role}-phone")
         self.page.set_viewport_size(DESKTOP)
+
+
+def in_french(page: Any) -> Any:
+    """Switch the interface to French (its labels are the longest) with the switcher."""
+    page.get_by_role("button", name="FR", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    return page
 
 
 def demo_objects() -> dict[str, Any]:
@@ -119,7 +134,10 @@ def test_every_page_of_every_role_meets_wcag_21_aa(open_context, shoot, browser_
         desk.visit(reverse("intake:intake_result", args=[demo["emergency"].pk]))
     desk.page.context.close()
 
-    kine = Tour(log_in(open_context(viewport=DESKTOP), "kine.an", password=DEMO_PASSWORD), found)
+    kine = Tour(
+        in_french(log_in(open_context(viewport=DESKTOP), "kine.an", password=DEMO_PASSWORD)),
+        found,
+    )
     kine.home("physiotherapist", shoot)
     for url in (
         reverse("treatment:episode", args=[episode.pk]),
@@ -140,7 +158,10 @@ def test_every_page_of_every_role_meets_wcag_21_aa(open_context, shoot, browser_
     coord.visit(reverse("referrals:detail", args=[referral.pk]))
     coord.page.context.close()
 
-    boss = Tour(log_in(open_context(viewport=DESKTOP), "manager", password=DEMO_PASSWORD), found)
+    boss = Tour(
+        in_french(log_in(open_context(viewport=DESKTOP), "manager", password=DEMO_PASSWORD)),
+        found,
+    )
     boss.home("manager", shoot)
     for url in (
         reverse("referrals:capacity"),
@@ -153,6 +174,9 @@ def test_every_page_of_every_role_meets_wcag_21_aa(open_context, shoot, browser_
     admin = Tour(log_in(open_context(viewport=DESKTOP), "admin", password=DEMO_PASSWORD), found)
     admin.home("admin", shoot)
     admin.visit(reverse("admin:clinics_practice_changelist"))
+    admin.page.get_by_role("link", name="View site").click()
+    expect(admin.page).to_have_url(re.compile(r"^https?://[^/]+/$"))  # "/", not back to /admin/
+    admin.found.extend(violations(admin.page))
     admin.page.context.close()
 
     # The patient's pages, on a phone: the intake link, the follow-up questionnaire.
