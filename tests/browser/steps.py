@@ -137,20 +137,24 @@ def see_message(page: Page, message: str) -> None:
 
 
 def overflowing(page: Page) -> list[str]:
-    """The innermost elements that stick out past the right edge of the window."""
+    """The outermost elements that stick out past the right edge of the window (a table
+    in its scroll box does not count), and the page's width when it scrolls sideways."""
     return list(
         page.evaluate(
             """() => {
               const width = window.innerWidth;
               const out = [];
               for (const el of document.body.querySelectorAll('*')) {
-                if (el.closest('.table-responsive')) continue;
                 const r = el.getBoundingClientRect();
-                if (r.right > width + 1 && ![...el.children].some(
-                      c => c.getBoundingClientRect().right > width + 1)) {
+                const parent = el.parentElement;
+                const parentOut = parent && parent.getBoundingClientRect().right > width + 1;
+                if (r.right > width + 1 && !parentOut && !el.closest('.table-responsive')) {
                   out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')
                            + ' → ' + Math.round(r.right) + 'px');
                 }
+              }
+              if (document.documentElement.scrollWidth > width + 1) {
+                out.push('the page is ' + document.documentElement.scrollWidth + ' px wide');
               }
               return out.slice(0, 10);
             }"""
