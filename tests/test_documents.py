@@ -64,3 +64,56 @@ def test_a_closed_episode_shows_no_next_session(client, physio):
     assert "next session" not in page
     episode.treatment_plan.refresh_from_db()
     assert episode.treatment_plan.next_session_on is None
+
+
+def _discharged(physio, **patient_fields):  # type: ignore[no-untyped-def]
+    from pathway.services import discharge
+
+    episode = make_episode_in_treatment(physio, patient=PatientFactory(**patient_fields))
+    make_plan(episode, physio)
+    discharge(episode, by=physio, outcome="recovered", note="Back at work.")
+    return episode
+
+
+def test_the_discharge_summary_is_a_page_in_the_patients_language(client, physio):
+    episode = _discharged(physio, language="fr")
+    client.force_login(physio)
+    url = reverse("treatment:discharge_summary", args=[episode.pk])
+    page = client.get(url).content.decode()
+    assert "Rapport de fin de traitement" in page
+    assert "Back at work." in page
+    assert "Discharge summary:" in client.get(url, {"lang": "en"}).content.decode()  # the GP's
+
+
+def test_the_discharge_summary_downloads_as_a_pdf(client, physio):
+    episode = _discharged(physio, language="nl", first_name="Mieke", last_name="Peeters")
+    client.force_login(physio)
+    response = client.get(reverse("treatment:discharge_summary_pdf", args=[episode.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert "Mieke Peeters" in pdf_text(response.content)
+
+
+def test_send_to_gp_queues_one_email_in_the_chosen_language(client, physio):
+    from outbox.drain import render_email
+    from outbox.models import OutboundEmail
+
+    episode = _discharged(physio, language="fr", gp_email="dr.wouters@example.org")
+    client.force_login(physio)
+    url = reverse("treatment:discharge_summary_send", args=[episode.pk])
+    client.post(url, {"lang": "nl"})
+    client.post(url, {"lang": "nl"})  # twice: still one e-mail
+    email = OutboundEmail.objects.get(template="discharge_summary")
+    assert (email.recipient, email.language) == ("dr.wouters@example.org", "nl")
+    assert email.context["title"].startswith("Afsluitverslag")  # the GP reads Dutch
+    subject, text, _html = render_email(email)
+    assert episode.patient.last_name not in subject
+    assert episode.patient.last_name in text
+
+
+def test_without_a_gp_email_nothing_is_sent(client, physio):
+    from outbox.models import OutboundEmail
+
+    episode = _discharged(physio, gp_email="")
+    client.force_login(physio)
+    client.post(reverse("treatment:discharge_summary_send", args=[episode.pk]))
+    assert not OutboundEmail.objects.filter(template="discharge_summary").exists()

@@ -16,8 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clinics.models import Practice
 from intake import scores
 from intake.models import Episode, EpisodeState
+from outbox import services as outbox
 from treatment.models import (
     Discharge,
     Exercise,
@@ -261,3 +263,28 @@ def discharge_episode(
     episode.state = EpisodeState.CLOSED
     episode.closed_at = now
     return discharge
+
+
+@transaction.atomic
+def send_discharge_summary_to_gp(content: Any, discharge: Discharge, *, by: Any) -> bool:
+    """Queue the discharge summary (``treatment.summary.SummaryContent``) to the patient's
+    GP through the outbox, once per discharge and language. False when the GP has no
+    e-mail address on record."""
+    patient = discharge.episode.patient
+    if not patient.gp_email:
+        return False
+    practice = patient.practice or Practice.objects.default()
+    outbox.queue_email(
+        to=patient.gp_email,
+        language=content.language,
+        template="discharge_summary",
+        context={
+            **content.as_context(),
+            "gp_name": patient.gp_name,
+            "practice_name": practice.name if practice else "",
+        },
+        idempotency_key=f"discharge-summary:{discharge.pk}:{content.language}",
+        patient_id=patient.pk,
+        reference=f"discharge:{discharge.pk}",
+    )
+    return True

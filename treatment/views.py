@@ -1,10 +1,12 @@
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +21,7 @@ from pathway import queries as pathway_queries
 from pathway import services as pathway
 from security import audit
 from security.models import ReadAction
-from treatment import charts, queries, services
+from treatment import charts, queries, services, summary
 from treatment.forms import DischargeForm, GoalFormSet, PlanForm, SessionForm
 from treatment.models import (
     APPROACH_FOR_RISK,
@@ -27,6 +29,7 @@ from treatment.models import (
     TreatmentPlan,
     strengthening_allowed_from,
 )
+from treatment.summary import SummaryContent
 
 
 def _weeks_since(day: date, today: date) -> int:
@@ -293,3 +296,60 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
             "follow_ups": pathway_queries.follow_ups_of(episode),
         },
     )
+
+
+def _summary(request: HttpRequest, pk: int) -> tuple[Episode, Discharge, SummaryContent]:
+    """A closed episode's summary in ``?lang=`` (the GP's) or the patient's language."""
+    episode = _episode(request, pk)
+    discharge = get_object_or_404(
+        Discharge.objects.select_related("discharged_by"), episode=episode
+    )
+    language = request.GET.get("lang") or request.POST.get("lang") or episode.patient.language
+    if language not in dict(settings.LANGUAGES):
+        language = episode.patient.language
+    values = pathway_queries.episode_measurements(episode)
+    return episode, discharge, summary.summary_content(episode, discharge, values, language)
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def discharge_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """The discharge summary as a page to read, print, download or send to the GP."""
+    episode, discharge, content = _summary(request, pk)
+    audit.log_read(request, episode, action=ReadAction.VIEW)
+    return render(
+        request,
+        "treatment/discharge_summary.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "discharge": discharge,
+            "content": content,
+            "languages": settings.LANGUAGES,
+        },
+    )
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def discharge_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    episode, discharge, content = _summary(request, pk)
+    audit.log_read(request, episode, action=ReadAction.EXPORT)
+    response = HttpResponse(summary.render_pdf(content), content_type="application/pdf")
+    filename = f"discharge-summary-{discharge.pk}-{content.language}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@role_required(Role.PHYSIOTHERAPIST)
+def discharge_summary_send(request: HttpRequest, pk: int) -> HttpResponse:
+    episode, discharge, content = _summary(request, pk)
+    if services.send_discharge_summary_to_gp(content, discharge, by=request.user):
+        messages.success(
+            request,
+            _("The discharge summary goes to the GP (%(email)s).")
+            % {"email": episode.patient.gp_email},
+        )
+    else:
+        messages.error(request, _("The patient's record has no e-mail address for the GP."))
+    return redirect(f"{reverse('treatment:discharge_summary', args=[pk])}?lang={content.language}")
