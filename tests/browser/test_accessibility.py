@@ -77,7 +77,10 @@ def demo_objects() -> dict[str, Any]:
         state=EpisodeState.IN_TREATMENT, physio__username="kine.an", treatment_plan__isnull=False
     ).first()
     assert treated is not None
+    closed = Episode.objects.filter(physio__username="kine.an", discharge__isnull=False).first()
+    assert closed is not None
     return {
+        "closed": closed,
         "patient": treated.patient,
         "emergency": emergency,
         "physio_intake": IntakeAssessment.objects.filter(disposition=Disposition.PHYSIO).first(),
@@ -147,6 +150,8 @@ def test_every_page_of_every_role_meets_wcag_21_aa(open_context, shoot, browser_
         reverse("treatment:discharge", args=[episode.pk]),
         reverse("referrals:proposals"),
         reverse("referrals:for_episode", args=[episode.pk]),
+        reverse("treatment:episode", args=[demo["closed"].pk]),
+        reverse("treatment:discharge_summary", args=[demo["closed"].pk]),
     ):
         kine.visit(url)
     kine.page.context.close()
