@@ -191,6 +191,23 @@ class PatientForm(forms.ModelForm):
         return data
 
 
+class GpForm(forms.ModelForm):
+    """The patient's GP, recorded where a referral letter needs it: named, or unknown."""
+
+    class Meta:
+        model = Patient
+        fields = ["gp_name", "gp_practice", "gp_email", "gp_unknown"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        named = bool(data.get("gp_name", "").strip())
+        if named and data.get("gp_unknown"):
+            self.add_error("gp_unknown", _("Either name the GP or mark them unknown, not both."))
+        elif not named and not data.get("gp_unknown"):
+            self.add_error("gp_name", _('Name the GP, or tick "GP unknown".'))
+        return data
+
+
 class AlertFilterForm(forms.Form):
     """The reception alert list's filters (GET). Unbound or invalid: the open alerts."""
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("capacity/", views.capacity, name="capacity"),
     path("episodes/<int:episode_id>/referral/", views.episode_referral, name="for_episode"),
     path("referrals/<int:pk>/", views.referral_detail, name="detail"),
+    path("referrals/<int:pk>/gp/", views.referral_gp, name="gp"),
     path("referrals/<int:pk>/letters/latest/", views.letter_download, name="letter"),
     path(
         "referrals/<int:pk>/letters/<int:version>/",

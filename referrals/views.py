@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 from clinics.access import coordinator_campus, has_role, role_required
 from clinics.models import Campus, Role
 from clinics.paging import page_of
+from intake import services as intake_services
+from intake.forms import GpForm
 from intake.models import Episode
 from referrals import forms as referral_forms
 from referrals import services
@@ -298,6 +300,7 @@ def _render_detail(
         "waits": campus_waits(),
         "is_physio": has_role(request.user, Role.PHYSIOTHERAPIST),
         "today": _today(),
+        "gp_form": bound.get("gp") or GpForm(instance=referral.episode.patient),
     }
     return render(request, "referrals/detail.html", context, status=status)
 
@@ -455,3 +458,19 @@ def capacity(request: HttpRequest) -> HttpResponse:
         },
         status=400 if bound_form is not None else 200,
     )
+
+
+@require_POST
+@role_required(Role.PHYSIOTHERAPIST)
+def referral_gp(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the patient's GP (or that there is none known) on a proposal, and make the
+    letter that was waiting for it."""
+    referral = _get_visible(request, pk)
+    form = GpForm(request.POST, instance=referral.episode.patient)
+    if not form.is_valid():
+        return _render_detail(request, referral, bound={"gp": form}, status=400)
+    intake_services.update_patient(form)
+    if referral.is_active and not referral.letters.exists():
+        services.regenerate_letter(referral, by=request.user)
+    messages.success(request, _("The GP is recorded; the letter is ready."))
+    return redirect("referrals:detail", referral.pk)

@@ -117,3 +117,16 @@ def test_without_a_gp_email_nothing_is_sent(client, physio):
     client.force_login(physio)
     client.post(reverse("treatment:discharge_summary_send", args=[episode.pk]))
     assert not OutboundEmail.objects.filter(template="discharge_summary").exists()
+
+
+def test_the_physio_records_the_gp_on_the_proposal_and_the_letter_is_made(client, physio):
+    referral = make_referral(PatientFactory(gp_name="", gp_practice=""))
+    client.force_login(physio)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "No GP recorded" in page
+    refused = client.post(reverse("referrals:gp", args=[referral.pk]), {"gp_name": ""})
+    assert refused.status_code == 400 and not referral.letters.exists()
+    client.post(reverse("referrals:gp", args=[referral.pk]), {"gp_name": "Dr. Wouters"})
+    assert referral.letters.count() == 1
+    services.send_referral(referral, by=physio)  # no longer refused
