@@ -377,10 +377,12 @@ class AlertKind(models.TextChoices):
 
 
 def alert_urgency() -> models.Case:
-    """0 for an emergency, 1 for a GP alert: the first key of the alert lists' order."""
+    """0 for an emergency, 1 for "GP today or tomorrow", 2 for "GP this week": the first
+    key of the alert lists' order."""
     return models.Case(
         models.When(disposition=Disposition.EMERGENCY, then=models.Value(0)),
-        default=models.Value(1),
+        models.When(disposition=Disposition.GP_URGENT, then=models.Value(1)),
+        default=models.Value(2),
         output_field=models.IntegerField(),
     )
 
@@ -394,7 +396,8 @@ class AlertQuerySet(models.QuerySet["Alert"]):
         return self.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
 
     def most_urgent_first(self) -> "AlertQuerySet":
-        """Emergencies first, then newest first (``alert_urgency_idx`` for open alerts)."""
+        """Emergencies, then GP today or tomorrow, then GP this week; newest first within
+        each (``alert_urgency_idx`` for open alerts)."""
         return self.alias(urgency=alert_urgency()).order_by("urgency", "-created_at", "-id")
 
 

@@ -90,3 +90,11 @@ def test_acknowledging_an_alert_lowers_the_counter_on_the_page(desk):
     html = response.content.decode()
     assert 'id="open-alert-count"' in html and 'hx-swap-oob="true"' in html
     assert "1 open" in html
+
+
+def test_gp_today_or_tomorrow_comes_before_gp_this_week(desk):
+    urgent = make_intake(night_pain=True).episode.alerts.get()
+    soon = make_intake(duration_days=30).episode.alerts.get()  # newer, less urgent
+    emergency = make_intake(fever=True).episode.alerts.get()
+    alerts = list(desk.get(reverse("intake:reception_home")).context["alerts"])
+    assert alerts == [emergency, urgent, soon]
