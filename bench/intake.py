@@ -15,6 +15,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+from bench.dataset import reset
 from bench.load import FIRST_NAMES, LAST_NAMES, insz_for
 from bench.timing import signed_in_client, summary
 
@@ -154,8 +155,6 @@ def measure_triage(log: Any) -> dict[str, Any]:
 
 
 def measure(context: dict[str, Any], *, requests: int) -> dict[str, Any]:
-    from bench.background import reset
-
     log = context["log"]
     try:
         results = measure_submissions(requests, log)

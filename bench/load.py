@@ -27,6 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
+from bench.dataset import TABLES, reset
 from clinics.models import Campus, CatchmentPostcode, Role, StaffProfile
 from followups import outcome as followup_rules
 from followups import schedule
@@ -38,28 +39,6 @@ DAYS = 730
 SEED = 20260101
 META_TABLE = "bench_meta"
 BENCH_PASSWORD_HASH = "!bench-no-password"  # noqa: S105 - unusable; the bench uses force_login
-
-# Tables the loader fills (and truncates on --reload), children first.
-TABLES = (
-    "followups_outboundemail",
-    "followups_questionnairelink",
-    "referrals_referralevent",
-    "referrals_referralletter",
-    "referrals_referral",
-    "followups_followup",
-    "treatment_treatmentsession",
-    "treatment_prescribedexercise",
-    "treatment_treatmentgoal",
-    "treatment_treatmentplan",
-    "treatment_discharge",
-    "intake_alert",
-    "intake_intakelink",
-    "intake_intakeassessment",
-    "intake_episode",
-    "intake_patient",
-    "security_readlog",
-    "auditlog_logentry",
-)
 
 LAST_NAMES = (
     "Peeters Janssens Maes Jacobs Mertens Willems Claes Goossens Wouters De Smet Dubois "
@@ -1070,7 +1049,7 @@ class DataSet:
                         ts(sent),
                         N,
                         N,
-                        str(fid),
+                        f"followup:{fid}",
                         str(fid),
                     )
                 )
@@ -1090,7 +1069,7 @@ class DataSet:
         "created_at",
         "dismissed_at",
         "dismissed_by_id",
-        "follow_up_id",
+        "reference",
         "patient_id",
     )
 
@@ -1305,8 +1284,6 @@ def loaded(scale: Scale) -> dict[str, Any] | None:
         return None
     if "max_ids" not in meta:
         return None
-    from bench.background import reset
-
     reset(meta)  # whatever an interrupted run added
     counts = {
         "patients": table_count("intake_patient"),
