@@ -10,7 +10,7 @@ leaves nothing behind.
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,8 @@ from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from clinics.tokens import hash_token, new_token
+from clinics.dbwrites import insert_rows
+from clinics.tokens import hash_token, new_tokens
 from followups import outcome as rules
 from followups import schedule
 from followups.models import (
@@ -127,8 +128,10 @@ def run_sweep(now: datetime | None = None) -> SweepReport:
     return report
 
 
-# What ``advance`` and ``_write_mail`` read: the sweep loads nothing else.
-SWEEP_FIELDS = (
+# What ``advance`` and ``_write_mail`` read: the sweep loads nothing else, as plain
+# values (no model instances: a batch of 1,000 rows would spend most of its time there).
+SWEEP_COLUMNS = (
+    "pk",
     "state",
     "next_action_at",
     "due_at",
@@ -137,6 +140,7 @@ SWEEP_FIELDS = (
     "link_expires_at",
     "episode__state",
     "episode__intake_date",
+    "episode__patient_id",
     "episode__patient__email",
     "episode__patient__email_consent",
     "episode__patient__language",
@@ -144,37 +148,50 @@ SWEEP_FIELDS = (
 )
 
 
+@dataclass(slots=True)
+class SweepRow:
+    """One claimed follow-up as the sweep reads it (``SWEEP_COLUMNS``, in that order)."""
+
+    pk: int
+    state: str
+    next_action_at: datetime | None
+    due_at: datetime
+    invited_at: datetime | None
+    reminders_sent: int
+    link_expires_at: datetime | None
+    episode_state: str
+    intake_date: date
+    patient_id: int
+    email: str
+    email_consent: bool
+    language: str
+    first_name: str
+
+
 @transaction.atomic
 def sweep_batch(now: datetime, *, mail_allowed: bool, report: SweepReport) -> int:
     """Claim up to ``SWEEP_BATCH_SIZE`` due follow-ups and move each one step, writing
     their links and outbox rows, in one transaction. Returns how many were claimed.
 
-    Each row's step is planned by ``advance``; the steps are then written as a few
-    conditional UPDATEs (rows planned alike share one), and mail is written only for
-    the rows that moved."""
-    due = (
-        FollowUp.objects.needing_action(now, mail_allowed=mail_allowed)
-        .select_related("episode__patient")
-        .only(*SWEEP_FIELDS)
-    )
+    Each row's step is planned by ``advance``; the steps are then written set-wise: a
+    few conditional UPDATEs (rows planned alike share one), then one multi-row INSERT
+    for the links and one for the mail (tokens drawn in one call), only for the rows
+    that moved."""
+    due = FollowUp.objects.needing_action(now, mail_allowed=mail_allowed)
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
-    claimed = list(due[:SWEEP_BATCH_SIZE])
+    claimed = [SweepRow(*values) for values in due.values_list(*SWEEP_COLUMNS)[:SWEEP_BATCH_SIZE]]
     planned = [
         step
-        for follow_up in claimed
-        if (step := advance(follow_up, now, mail_allowed=mail_allowed)) is not None
+        for row in claimed
+        if (step := advance(row, now, mail_allowed=mail_allowed)) is not None
     ]
-    links: list[QuestionnaireLink] = []
-    emails: list[OutboundEmail] = []
-    url_of = _questionnaire_url_maker()
+    mailed: list[Step] = []
     for step in _apply(planned):
         report.counts[step.name] += 1
         if step.mail is not None:
-            template, purpose = step.mail
-            _write_mail(step.follow_up, now, template, purpose, links, emails, url_of)
-    QuestionnaireLink.objects.bulk_create(links)
-    queue_emails(emails)
+            mailed.append(step)
+    _write_mail(mailed, now)
     return len(claimed)
 
 
@@ -182,18 +199,18 @@ def sweep_batch(now: datetime, *, mail_allowed: bool, report: SweepReport) -> in
 class Step:
     """One follow-up's next step: its name, the field changes, and the mail it sends."""
 
-    follow_up: FollowUp
+    follow_up: SweepRow
     name: str
     changes: dict[str, Any]
     mail: tuple[str, str] | None = None  # (template, purpose)
 
 
-def advance(follow_up: FollowUp, now: datetime, *, mail_allowed: bool) -> Step | None:
+def advance(follow_up: SweepRow, now: datetime, *, mail_allowed: bool) -> Step | None:
     """The follow-up's next step at ``now``, or None when it has none yet (mail outside
     the window). Nothing is written here: ``sweep_batch`` applies the steps."""
-    cannot_mail = _why_no_email(follow_up.episode.patient)
+    cannot_mail = _why_no_email(follow_up)
     if follow_up.state == FollowUpState.SCHEDULED:
-        if follow_up.episode.state == EpisodeState.CLOSED:
+        if follow_up.episode_state == EpisodeState.CLOSED:
             return _plan(follow_up, "cancelled", state=FollowUpState.CANCELLED, closed_at=now)
         if cannot_mail:
             return _to_call_list(follow_up, cannot_mail, now)
@@ -208,6 +225,7 @@ def advance(follow_up: FollowUp, now: datetime, *, mail_allowed: bool) -> Step |
             link_expires_at=schedule.link_expires_at(now),
             next_action_at=schedule.next_step_at(now, 0, now),
         )
+    assert follow_up.link_expires_at is not None and follow_up.invited_at is not None  # noqa: S101
     if now >= follow_up.link_expires_at:
         return _plan(
             follow_up,
@@ -232,16 +250,16 @@ def advance(follow_up: FollowUp, now: datetime, *, mail_allowed: bool) -> Step |
     )
 
 
-def _why_no_email(patient: Any) -> str:
-    if not patient.email:
+def _why_no_email(row: SweepRow) -> str:
+    if not row.email:
         return CallReason.NO_EMAIL
-    if not patient.email_consent:
+    if not row.email_consent:
         return CallReason.NO_CONSENT
     return ""
 
 
 def _plan(
-    follow_up: FollowUp, name: str, *, mail: tuple[str, str] | None = None, **changes: Any
+    follow_up: SweepRow, name: str, *, mail: tuple[str, str] | None = None, **changes: Any
 ) -> Step:
     changes.setdefault("next_action_at", None)
     return Step(follow_up, name, changes, mail)
@@ -270,7 +288,8 @@ def _apply(steps: list[Step]) -> list[Step]:
         for step in group:
             if step.follow_up.pk in moved:
                 for attribute, value in step.changes.items():
-                    setattr(step.follow_up, attribute, value)
+                    if attribute in SweepRow.__slots__:  # what the mail reads
+                        setattr(step.follow_up, attribute, value)
                 written.append(step)
     return written
 
@@ -307,7 +326,7 @@ def _conditional_update(
         return {row[0] for row in cursor.fetchall()}
 
 
-def _to_call_list(follow_up: FollowUp, reason: str, now: datetime) -> Step:
+def _to_call_list(follow_up: SweepRow, reason: str, now: datetime) -> Step:
     return _plan(
         follow_up,
         "call_list",
@@ -325,54 +344,48 @@ def _questionnaire_url_maker() -> Any:
     return lambda token: f"{head}{token}{tail}"
 
 
-def _write_mail(
-    follow_up: FollowUp,
-    now: datetime,
-    template: str,
-    purpose: str,
-    links: list[QuestionnaireLink],
-    emails: list[OutboundEmail],
-    url_of: Any = None,
-) -> None:
-    token = new_token()
-    links.append(
-        QuestionnaireLink(
-            follow_up=follow_up,
-            token_hash=hash_token(token),
-            created_at=now,
-            expires_at=follow_up.link_expires_at,
+def _write_mail(steps: list[Step], now: datetime) -> None:
+    """The links and outbox rows of the ``steps`` that send mail: one multi-row INSERT
+    each (``bulk_create`` builds every row through the model layer, which cost more than
+    the database's own work), the tokens drawn in one call."""
+    if not steps:
+        return
+    tokens = new_tokens(len(steps))
+    url_of = _questionnaire_url_maker()
+    links: list[tuple[Any, ...]] = []
+    emails: list[OutboundEmail] = []
+    for step, token in zip(steps, tokens, strict=True):
+        row = step.follow_up
+        template, purpose = step.mail or ("", "")
+        links.append((row.pk, hash_token(token), now, row.link_expires_at))
+        emails.append(
+            OutboundEmail(
+                recipient=row.email,
+                language=row.language,
+                template=template,
+                context={
+                    "first_name": row.first_name,
+                    "questionnaire_url": url_of(token),
+                    "expires_on": schedule.local_date(row.link_expires_at).isoformat(),
+                    "weeks": (schedule.local_date(row.due_at) - row.intake_date).days // 7,
+                    "reminder_number": row.reminders_sent,
+                },
+                idempotency_key=f"followup-{row.pk}-{purpose}",
+                patient_id=row.patient_id,
+                reference=follow_up_reference(row),
+                created_at=now,
+                next_attempt_at=now,
+            )
         )
-    )
-    patient = follow_up.episode.patient
-    emails.append(
-        OutboundEmail(
-            recipient=patient.email,
-            language=patient.language,
-            template=template,
-            context={
-                "first_name": patient.first_name,
-                "questionnaire_url": (url_of or questionnaire_url)(token),
-                "expires_on": schedule.local_date(follow_up.link_expires_at).isoformat(),
-                "weeks": (
-                    schedule.local_date(follow_up.due_at) - follow_up.episode.intake_date
-                ).days
-                // 7,
-                "reminder_number": follow_up.reminders_sent,
-            },
-            idempotency_key=f"followup-{follow_up.pk}-{purpose}",
-            patient_id=patient.pk,
-            reference=follow_up_reference(follow_up),
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
+    insert_rows(QuestionnaireLink, ("follow_up", "token_hash", "created_at", "expires_at"), links)
+    queue_emails(emails)
 
 
 def questionnaire_url(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("followups:questionnaire", args=[token])
 
 
-def follow_up_reference(follow_up: FollowUp) -> str:
+def follow_up_reference(follow_up: FollowUp | SweepRow) -> str:
     """How the outbox names the follow-up a mail belongs to (``OutboundEmail.reference``)."""
     return f"{FOLLOW_UP_REFERENCE}{follow_up.pk}"
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.template.loader import get_template
 from django.utils import timezone
 
+from clinics.dbwrites import insert_rows
 from outbox import tasks
 from outbox.models import OutboundEmail
 
@@ -59,15 +60,47 @@ def queue_email(
     return email
 
 
+# What ``queue_emails`` writes of each e-mail; the other columns keep their defaults.
+QUEUED_FIELDS = (
+    "recipient",
+    "language",
+    "template",
+    "context",
+    "idempotency_key",
+    "state",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "created_at",
+    "patient_id",
+    "reference",
+)
+
+
 def queue_emails(emails: Sequence[OutboundEmail]) -> None:
-    """Bulk ``queue_email`` for the sweep: rows whose idempotency key exists are skipped,
-    and one drain task is asked for after commit."""
+    """Bulk ``queue_email`` for the sweep, in one multi-row INSERT: rows whose
+    idempotency key exists are skipped, and one drain task is asked for after commit."""
     if not emails:
         return
     check_templates({email.template for email in emails})
-    for email in emails:
-        email.language = _language(email.language)
-    OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
+    rows = [
+        (
+            email.recipient,
+            _language(email.language),
+            email.template,
+            email.context,
+            email.idempotency_key,
+            email.state,
+            email.attempts,
+            email.last_error,
+            email.next_attempt_at,
+            email.created_at,
+            email.patient_id,
+            email.reference,
+        )
+        for email in emails
+    ]
+    insert_rows(OutboundEmail, QUEUED_FIELDS, rows, ignore_conflicts=True)
     transaction.on_commit(_enqueue_drain)
 
 

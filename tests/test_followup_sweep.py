@@ -67,6 +67,32 @@ def test_running_the_sweep_again_sends_no_second_invitation():
     assert reload(follow_up).state == FollowUpState.INVITED
 
 
+def test_a_mail_already_in_the_outbox_under_the_same_key_is_not_written_twice():
+    follow_up = make_follow_up(intake_date=INTAKE)
+    OutboundEmail.objects.create(
+        recipient="earlier@example.org",
+        language="nl",
+        template="followup_invitation",
+        idempotency_key=f"followup-{follow_up.pk}-invitation",
+    )
+    assert run_sweep(DUE)["invited"] == 1
+    assert list(OutboundEmail.objects.values_list("recipient", flat=True)) == [
+        "earlier@example.org"
+    ]
+    assert reload(follow_up).state == FollowUpState.INVITED
+
+
+def test_every_mail_of_a_batch_carries_its_own_link():
+    follow_ups = [make_follow_up(intake_date=INTAKE) for _ in range(5)]
+    run_sweep(DUE)
+    for follow_up in follow_ups:
+        email = OutboundEmail.objects.get(reference=follow_up_reference(follow_up))
+        token = email.context["questionnaire_url"].rstrip("/").rsplit("/", 1)[1]
+        assert QuestionnaireLink.objects.for_token(token).follow_up == follow_up
+    assert email.context["weeks"] == 6
+    assert email.context["expires_on"] == "2026-12-15"
+
+
 def test_no_mail_is_queued_in_the_evening_it_waits_for_eight_in_the_morning():
     follow_up = make_follow_up(intake_date=INTAKE)
     assert run_sweep(at(0, 20, 0)).total == 0
