@@ -295,9 +295,10 @@ AUDITLOG_STORE_JSON_CHANGES = True
 # pseudonymisation, possible only after that.
 BACKPATH_RETENTION_YEARS = env.int("BACKPATH_RETENTION_YEARS", default=30)
 
+# Rows per page of every paged list (clinics.paging): what a person reads at once, the
+# most urgent first; "Next" shows more (docs/performance.md).
+BACKPATH_PAGE_SIZE = env.int("BACKPATH_PAGE_SIZE", default=12)
 # The manager's figures are counted at most this often (seconds); 0 counts every request.
-# Rows per page of every paged list (clinics.paging).
-BACKPATH_PAGE_SIZE = env.int("BACKPATH_PAGE_SIZE", default=25)
 BACKPATH_DASHBOARD_CACHE_SECONDS = env.int(
     "BACKPATH_DASHBOARD_CACHE_SECONDS", default=0 if TESTING else 300
 )

@@ -234,6 +234,9 @@ class Dashboard:
     period: Period
     campuses: list[CampusColumn]
     rows: Mapping[Key, Figures]
+    # When the figures were counted: the manager's page keeps its rendered tables and
+    # charts under this (a new count renders them again).
+    counted_at: datetime | None = None
 
     def select(self, *, month: date | None = None, campus: str | None = None) -> Figures:
         wanted = None if campus is None else self.campus_pk(campus)
@@ -290,7 +293,7 @@ def build(period: Period, *, now: datetime | None = None) -> Dashboard:
     _count_referrals(period, rows)
     campuses = [CampusColumn(c.code, c.name, c.pk) for c in Campus.objects.order_by("name")]
     campuses.append(CampusColumn(NO_CAMPUS, "", None))
-    return Dashboard(period, campuses, dict(rows))
+    return Dashboard(period, campuses, dict(rows), counted_at=now)
 
 
 def parse_month(value: Any) -> date | None:

@@ -3,9 +3,11 @@
 import csv
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 from clinics.access import role_required
@@ -27,6 +29,8 @@ def manager_home(request: HttpRequest) -> HttpResponse:
     form, figures = _dashboard(request)
     campus = form.selected_campus()
     heartbeat = WorkerHeartbeat.objects.filter(name=HEARTBEAT_NAME).first()
+    # The tables and charts are a fragment kept as long as the figures (keyed by when
+    # they were counted): built only when the fragment is rendered anew.
     return render(
         request,
         "dashboards/manager_home.html",
@@ -35,10 +39,11 @@ def manager_home(request: HttpRequest) -> HttpResponse:
             "dashboard": figures,
             "campus": campus,
             "campus_name": dict(form.fields["campus"].choices).get(campus or ""),
-            "months": figures.by_month(campus),
-            "total": figures.total(campus),
-            "by_campus": figures.by_campus(),
-            "charts": dashboard.charts(figures, campus),
+            "months": SimpleLazyObject(lambda: figures.by_month(campus)),
+            "total": SimpleLazyObject(lambda: figures.total(campus)),
+            "by_campus": SimpleLazyObject(figures.by_campus),
+            "charts": SimpleLazyObject(lambda: dashboard.charts(figures, campus)),
+            "fragment_seconds": settings.BACKPATH_DASHBOARD_CACHE_SECONDS,
             "waits": campus_waits(),
             "heartbeat": heartbeat,
             "csv_query": request.GET.urlencode(),

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -67,7 +68,7 @@ def test_the_call_list_runs_a_fixed_number_of_queries(desk, django_assert_max_nu
         )
     with django_assert_max_num_queries(len(few.captured_queries) + 1):
         response = desk.get(reverse("followups:call_list"))
-    assert len(response.context["page"].object_list) == 25
+    assert len(response.context["page"].object_list) == settings.BACKPATH_PAGE_SIZE
 
 
 def test_reached_takes_the_patient_off_the_call_list(desk, receptionist):

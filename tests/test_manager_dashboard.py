@@ -308,3 +308,28 @@ def test_the_figures_are_counted_once_per_cache_period(settings, django_assert_n
     settings.BACKPATH_DASHBOARD_CACHE_SECONDS = 0
     assert dashboard.build_cached(period).total().intakes == 2
     cache.clear()
+
+
+def test_the_rendered_figures_are_kept_only_as_long_as_the_figures(manager_client, settings):
+    """The page keeps its tables and charts under the time the figures were counted:
+    a new count (after BACKPATH_DASHBOARD_CACHE_SECONDS) shows on the page at once."""
+    from django.core.cache import cache
+
+    settings.BACKPATH_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    url = reverse("dashboards:manager_home")
+    _intake(date(2026, 4, 2))
+
+    def new_intakes() -> str:
+        html = manager_client.get(url).content.decode()
+        return re.search(r'<div class="stat">(\d+)</div><div class="stat-label">new intakes', html)[
+            1
+        ]
+
+    assert new_intakes() == "1"
+    _intake(date(2026, 4, 3))
+    assert new_intakes() == "1"  # the figures are at most a minute old
+    period = manager_client.get(url).context["dashboard"].period
+    cache.delete(f"clinics:dashboard:{period.first:%Y-%m}:{period.last:%Y-%m}")  # they expire
+    assert new_intakes() == "2"
+    cache.clear()
