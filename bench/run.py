@@ -14,7 +14,7 @@ from typing import Any
 from bench import env
 
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
-PARTS = ("pages", "sweep", "smtp", "intake")
+PARTS = ("pages", "sweep", "smtp", "intake", "http", "eta")
 
 
 def log(message: str) -> None:
@@ -106,6 +106,16 @@ def main(argv: list[str] | None = None) -> None:
         from bench import intake
 
         results.update(intake.measure(context, requests=args.requests))
+        save()
+    if "http" in parts:
+        from bench import http
+
+        results.update(http.measure(context))
+        save()
+    if "eta" in parts:
+        from bench import eta
+
+        results.update(eta.measure(context))
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     save()
     from bench.report import table

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from intake.models import Patient
@@ -151,20 +152,22 @@ def test_patient_search_by_insz_name_or_birth_date(desk, query, expected):
 
 
 def test_patient_search_pages_with_a_fixed_number_of_queries(desk, django_assert_max_num_queries):
-    for n in range(30):
+    size = settings.BACKPATH_PAGE_SIZE
+    for n in range(size + 5):
         PatientFactory(last_name="Peeters", first_name=f"Kind{n:02d}")
     # session read + sliding-expiry write (4), user, roles, one page, the read-log row
     with django_assert_max_num_queries(8):
         response = desk.get(reverse("intake:patient_search"), {"q": "peeters"})
-    assert len(response.context["patients"]) == 25
+    assert len(response.context["patients"]) == size
     assert response.context["has_next"]
     second = desk.get(reverse("intake:patient_search"), {"q": "peeters", "page": 2})
     assert len(second.context["patients"]) == 5
     assert not second.context["has_next"]
 
 
-def test_patient_search_pages_follow_the_pager_links_in_name_order(desk):
+def test_patient_search_pages_follow_the_pager_links_in_name_order(desk, settings):
     """The pager's links carry the first or last id shown (keyset paging, no OFFSET)."""
+    settings.BACKPATH_PAGE_SIZE = 25
     for n in range(60):
         PatientFactory(last_name="Peeters", first_name=f"Kind{n:02d}")
     PatientFactory(last_name="Maes", first_name="Els")

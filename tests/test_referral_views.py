@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from clinics.models import Campus
@@ -91,7 +92,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
 
 
 def test_the_dashboard_paginates(client, physio, coordinator_bornem):
-    for _ in range(27):
+    for _ in range(settings.BACKPATH_PAGE_SIZE + 2):
         sent(physio)
     client.force_login(coordinator_bornem)
     response = client.get(reverse("referrals:coordinator_home"), {"page": 2})
