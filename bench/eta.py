@@ -84,6 +84,19 @@ def worker(**env: str) -> Iterator[subprocess.Popen[bytes]]:
             process.wait()
 
 
+def wait_ready(process: subprocess.Popen[bytes]) -> None:
+    from config.celery import app
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the ETA worker exited while starting")
+        replies = app.control.ping(timeout=0.5)
+        if any(f"eta-{process.pid}@" in name for reply in replies for name in reply):
+            return
+    raise RuntimeError("the ETA worker did not answer a ping within 300 s")
+
+
 def rss_mb(pid: int) -> float:
     import psutil
 
@@ -126,17 +139,18 @@ def measure(context: dict[str, Any]) -> dict[str, Any]:
     clear()
     baseline_env = {"BENCH_VISIBILITY": ""}
     try:
-        seconds = enqueue(count, datetime.now(UTC) + timedelta(hours=1), SPREAD_SECONDS)
-        log(f"eta peer: {count:,} apply_async(eta=...) in {seconds:.1f} s")
         with worker(**baseline_env) as process:
-            time.sleep(5)
+            wait_ready(process)
+            time.sleep(2)
             idle = rss_mb(process.pid)
+            # ETAs an hour ahead: none runs while the worker holds them.
+            seconds = enqueue(count, datetime.now(UTC) + timedelta(hours=1), SPREAD_SECONDS)
+            log(f"eta peer: {count:,} apply_async(eta=...) in {seconds:.1f} s")
             taken = wait_until_taken(process, 900)
-            time.sleep(5)
+            time.sleep(2)
             held = rss_mb(process.pid)
-        log(
-            f"  worker RSS {idle} MB idle, {held} MB holding them ({'all' if taken else 'not all'})"
-        )
+        held_all = "all of them" if taken else "not all taken within 15 min"
+        log(f"  worker RSS {idle} MB ready and idle, {held} MB holding them ({held_all})")
         clear()
         now = datetime.now(UTC)
         enqueue(SAMPLE, now + timedelta(seconds=SAMPLE_AHEAD_SECONDS), 1)
