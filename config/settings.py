@@ -298,6 +298,12 @@ BACKPATH_RETENTION_YEARS = env.int("BACKPATH_RETENTION_YEARS", default=30)
 # Rows per page of every paged list (clinics.paging): what a person reads at once, the
 # most urgent first; "Next" shows more (docs/performance.md).
 BACKPATH_PAGE_SIZE = env.int("BACKPATH_PAGE_SIZE", default=12)
+
+# Oswestry answer texts: empty shows Backpath's own short descriptions; a clinic that holds
+# a licence for the validated ODI text points this at its JSON data file
+# (docs/patient-texts.md; check it with ``manage.py odi_text FILE``).
+BACKPATH_ODI_TEXT_FILE = env.str("BACKPATH_ODI_TEXT_FILE", default="")
+
 # The manager's figures are counted at most this often (seconds); 0 counts every request.
 BACKPATH_DASHBOARD_CACHE_SECONDS = env.int(
     "BACKPATH_DASHBOARD_CACHE_SECONDS", default=0 if TESTING else 300

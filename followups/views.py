@@ -23,10 +23,9 @@ from followups.models import (
     CallResult,
     FollowUp,
     FollowUpState,
-    Outcome,
     QuestionnaireLink,
 )
-from intake import triage
+from intake import advice, patient_texts, triage
 from intake.models import Patient
 from outbox import services as outbox
 from outbox.models import OutboundEmail
@@ -35,25 +34,28 @@ from pathway.queries import Branding, branding_for
 from security import audit
 from security.models import ReadAction
 
+# Reason codes of warning signs (the rest say why the course was chosen).
+WARNING_PREFIXES = ("E-", "U-", "S-")
 FAILED_EMAILS_SHOWN = 20
 
 
-def patient_advice(follow_up: FollowUp, language: str) -> dict[str, Any]:
-    """What the patient reads after answering: for a red flag the triage advice and its
-    reasons; always the signs that mean 'go to the emergency department'."""
-    language = language if language in triage.LANGUAGES else "nl"
-    advice: dict[str, Any] = {
-        "signs_intro": triage.EMERGENCY_SIGNS_INTRO[language],
-        "signs": triage.EMERGENCY_SIGNS[language],
-        "paragraphs": [],
-        "reasons": [],
-    }
-    if follow_up.outcome == Outcome.RED_FLAG:
-        advice["paragraphs"] = triage.ADVICE[follow_up.outcome_disposition][language].split("\n")
-        advice["reasons"] = [
-            triage.reason_text(code, language) for code in follow_up.outcome_reasons
-        ]
-    return advice
+def patient_message(follow_up: FollowUp, language: str) -> advice.FollowUpMessage:
+    """What the patient reads after answering: the doctor to see and why when a warning
+    sign was found, what the answers say about the course, the next step, the advice and
+    the complete warning signs."""
+    language = advice.language_or_default(language)
+    warning_codes = [code for code in follow_up.outcome_reasons if code[:2] in WARNING_PREFIXES]
+    return advice.follow_up_message(
+        state=follow_up.outcome,
+        course=None,
+        disposition=follow_up.outcome_disposition or None,
+        reasons=follow_up.outcome_reasons,
+        reason_texts=[triage.reason_text(code, language) for code in warning_codes],
+        pain_now=follow_up.pain_now or 0,
+        follow_up_number=follow_up.number,
+        language=language,
+        campuses=patient_texts.campus_phones(),
+    )
 
 
 # --- the patient's questionnaire ----------------------------------------------------------
@@ -109,7 +111,7 @@ def _questionnaire(
             {
                 "clinic": clinic,
                 "follow_up": follow_up,
-                "advice": patient_advice(follow_up, language),
+                "message": patient_message(follow_up, language),
             },
         )
     return render(
@@ -224,7 +226,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
             "follow_up": follow_up,
             "patient": patient,
             # In the patient's language: reception reads it out on the phone.
-            "advice": patient_advice(follow_up, patient.language),
+            "message": patient_message(follow_up, patient.language),
         },
     )
 

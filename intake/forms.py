@@ -9,9 +9,11 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.be import bis, nn
 
 from clinics.forms import DayField
+from clinics.i18n import current_language
 from clinics.models import Practice
 from intake import scores
 from intake.models import AlertQuerySet, Disposition, Patient
+from intake.patient_texts import odi_choices
 from intake.postcodes import is_valid_postcode
 
 YES_NO = ((True, _("yes")), (False, _("no")))
@@ -332,22 +334,16 @@ ODI_LABELS = {
     "social_life": _("Social life"),
     "travelling": _("Travelling"),
 }
-ODI_CHOICES = (
-    ("0", _("0 · no problem")),
-    ("1", "1"),
-    ("2", "2"),
-    ("3", "3"),
-    ("4", "4"),
-    ("5", _("5 · impossible / worst")),
-)
 
 
 def odi_field(section: str, *, radio: bool = True) -> forms.TypedChoiceField:
     """One Oswestry section (0-5, may be left out): the same field on the intake, the
-    follow-up questionnaire and the session form (a select there: "—" for not asked)."""
+    follow-up questionnaire and the session form (a select there: "—" for not asked).
+    Each level shows its answer text in the current language (``odi_choices``)."""
+    choices = odi_choices(section, current_language())
     return forms.TypedChoiceField(
         label=ODI_LABELS[section],
-        choices=ODI_CHOICES if radio else [("", "—"), *ODI_CHOICES],
+        choices=choices if radio else [("", "—"), *choices],
         coerce=int,
         empty_value=None,
         required=False,
@@ -451,6 +447,7 @@ class IntakeForm(forms.Form):
                 "number": number,
                 "title": title,
                 "fields": [self[name] for name in names],
+                "is_oswestry": names is STEP_ODI,
                 "has_errors": any(self[name].errors for name in names)
                 # Too few Oswestry sections is a form-wide error, but its step must open.
                 or (names is STEP_ODI and self.has_error(NON_FIELD_ERRORS, ODI_TOO_FEW)),

@@ -28,6 +28,7 @@ from intake.models import (
     Patient,
     PatientQuerySet,
 )
+from intake.patient_texts import advice_for
 from intake.search import search_kind
 from pathway import services as pathway
 from pathway.queries import branding_for
@@ -225,7 +226,7 @@ def intake_result(request: HttpRequest, intake_id: int) -> HttpResponse:
             "assessment": assessment,
             "patient": assessment.episode.patient,
             "reasons": assessment.reason_texts(language[:2]),
-            "advice": _advice(assessment.disposition, language[:2]),
+            "advice": advice_for(assessment.disposition, language),
             "patient_language": patient_language,
         },
     )
@@ -255,16 +256,6 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     return redirect(request.POST.get("next") or reverse("intake:reception_home"))
 
 
-def _advice(disposition: str, language: str) -> dict[str, object]:
-    language = language if language in triage.LANGUAGES else "nl"
-    return {
-        "paragraphs": triage.ADVICE[disposition][language].split("\n"),
-        "signs_intro": triage.EMERGENCY_SIGNS_INTRO[language],
-        "signs": triage.EMERGENCY_SIGNS[language],
-        "language": language,
-    }
-
-
 @role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
 def advice_sheet(request: HttpRequest, disposition: str, language: str) -> HttpResponse:
     if disposition not in Disposition.values or language not in triage.LANGUAGES:
@@ -275,7 +266,7 @@ def advice_sheet(request: HttpRequest, disposition: str, language: str) -> HttpR
             "intake/advice_sheet.html",
             {
                 "disposition": Disposition(disposition),
-                "advice": _advice(disposition, language),
+                "advice": advice_for(disposition, language),
                 "clinic": branding_for(None),
             },
         )
@@ -330,7 +321,7 @@ def self_intake(request: HttpRequest, token: str) -> HttpResponse:
             "intake/self_intake_done.html",
             {
                 "assessment": assessment,
-                "advice": _advice(assessment.disposition, language),
+                "advice": advice_for(assessment.disposition, language),
                 "clinic": clinic,
             },
         )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fpdf import FPDF
 
+from referrals import reason as reasons
 from referrals import timeline
 from referrals.models import Referral
 
@@ -127,7 +128,10 @@ def letter_content(referral: Referral, *, today: date | None = None) -> LetterCo
         addressee = [_("To: %(gp)s") % {"gp": gp}]
         if patient.gp_practice:
             addressee.append(patient.gp_practice)
-        reason = Section(_("Reason for referral"), paragraphs=[referral.reason])
+        reason = Section(
+            _("Reason for referral"),
+            paragraphs=[" ".join(reasons.sentences(reasons.referral_reason(referral)))],
+        )
         if campus is not None:
             reason.paragraphs.append(
                 _("Campus: %(campus)s (%(why)s).")

@@ -8,7 +8,7 @@ made by a service in ``referrals.services`` under a row lock and leaves a
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from referrals import routing
@@ -129,6 +129,15 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         return dict(rows)
 
 
+def _wait_text(campus: str, weeks: float | None) -> str:
+    if weeks is None:
+        return _("%(campus)s: no weekly capacity") % {"campus": campus}
+    return _("%(campus)s: %(weeks)s weeks") % {
+        "campus": campus,
+        "weeks": formats.number_format(weeks, decimal_pos=1),
+    }
+
+
 class Referral(models.Model):
     """A pain-clinic referral of one episode, from proposal to closure."""
 
@@ -158,6 +167,9 @@ class Referral(models.Model):
         related_name="referrals",
     )
     campus_reason = models.CharField(_("why this campus"), max_length=300, blank=True)
+    # The values of the campus reason (campus, postcode, expected waits), so that it is
+    # shown in the reader's language; ``campus_reason`` keeps the English record.
+    campus_reason_params = models.JSONField(default=dict, blank=True)
     campus_rule = models.CharField(max_length=20, blank=True)
     campus_rule_version = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -246,10 +258,16 @@ class Referral(models.Model):
         text = texts.get(self.campus_rule)
         if text is None:
             return self.campus_reason
+        params = self.campus_reason_params or {}
+        if self.campus_rule == routing.SHORTEST_WAIT and "waits" in params:
+            reason = "; ".join(_wait_text(name, weeks) for name, weeks in params["waits"])
+        else:
+            # Referrals routed before the parameters were stored keep their English detail.
+            reason = self.campus_reason.removeprefix("shortest expected wait: ")
         return str(text) % {
-            "campus": campus,
-            "postcode": self.episode.patient.postcode,
-            "reason": self.campus_reason.removeprefix("shortest expected wait: "),
+            "campus": params.get("campus", campus),
+            "postcode": params.get("postcode", self.episode.patient.postcode),
+            "reason": reason,
         }
 
     def can(self, action: str) -> bool:

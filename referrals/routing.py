@@ -8,7 +8,9 @@
 4. ``none``: no campus accepts referrals → ``code`` is None (the "no campus available"
    queue).
 
-The reason is a human-readable sentence that is stored on the referral.
+The reason is an English sentence for logs and the history; ``params`` hold its values
+(campus, postcode, each campus's expected wait) so that pages and letters can say it in
+the reader's language.
 
 Pure module: no Django, stdlib only.
 """
@@ -16,9 +18,9 @@ Pure module: no Django, stdlib only.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 RULE_VERSION: Final = "2026.1"
 
@@ -52,6 +54,7 @@ class CampusChoice:
     reason: str
     rule: str
     rule_version: str = RULE_VERSION
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 def expected_wait_weeks(load: CampusLoad) -> float | None:
@@ -64,6 +67,11 @@ def expected_wait_weeks(load: CampusLoad) -> float | None:
 def _wait_order(load: CampusLoad) -> tuple[float, str]:
     wait = expected_wait_weeks(load)
     return (math.inf if wait is None else wait, load.name)
+
+
+def _wait_param(load: CampusLoad) -> list[Any]:
+    wait = expected_wait_weeks(load)
+    return [load.name, None if wait is None else round(wait, 1)]
 
 
 def _describe_wait(load: CampusLoad) -> str:
@@ -84,7 +92,12 @@ def choose_campus(
 
     preferred = next((campus for campus in accepting if campus.code == preference), None)
     if preferred is not None:
-        return CampusChoice(preferred.code, f"patient prefers {preferred.name}", PREFERENCE)
+        return CampusChoice(
+            preferred.code,
+            f"patient prefers {preferred.name}",
+            PREFERENCE,
+            params={"campus": preferred.name},
+        )
 
     postcode = (postcode or "").strip()
     local = next(
@@ -92,7 +105,10 @@ def choose_campus(
     )
     if local is not None:
         return CampusChoice(
-            local.code, f"postcode {postcode} is in the {local.name} catchment", CATCHMENT
+            local.code,
+            f"postcode {postcode} is in the {local.name} catchment",
+            CATCHMENT,
+            params={"campus": local.name, "postcode": postcode},
         )
 
     shortest, *others = accepting
@@ -101,4 +117,5 @@ def choose_campus(
         shortest.code,
         f"shortest expected wait: {_describe_wait(shortest)}{comparison}",
         SHORTEST_WAIT,
+        params={"campus": shortest.name, "waits": [_wait_param(load) for load in accepting]},
     )

@@ -220,6 +220,7 @@ def _routed_fields(choice: routing.CampusChoice, campus: Campus | None) -> dict[
     return {
         "campus": campus,
         "campus_reason": choice.reason,
+        "campus_reason_params": dict(choice.params),
         "campus_rule": choice.rule,
         "campus_rule_version": choice.rule_version,
     }
@@ -309,6 +310,7 @@ def send_referral(
             changes = {
                 "campus": campus,
                 "campus_reason": note,
+                "campus_reason_params": {},
                 "campus_rule": CAMPUS_BY_STAFF,
                 "campus_rule_version": "",
             }
@@ -343,6 +345,7 @@ def accept_referral(referral: Referral, *, by: Any) -> Referral:
                 note=f"taken by {mine.name} from the no-campus-available queue",
                 campus=mine,
                 campus_reason=f"taken by {mine.name} from the no-campus-available queue",
+                campus_reason_params={"campus": mine.name},
                 campus_rule=CAMPUS_TAKEN,
                 campus_rule_version="",
             )
@@ -458,6 +461,7 @@ def redirect_referral(referral: Referral, *, by: Any, campus: Campus, reason: st
             note=reason,
             campus=campus,
             campus_reason=reason,
+            campus_reason_params={},
             campus_rule=CAMPUS_BY_REDIRECT,
             campus_rule_version="",
         )

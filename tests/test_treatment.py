@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -14,7 +15,14 @@ from pathway import queries as pathway_queries
 from pathway import services as pathway
 from tests.factories import StaffFactory, make_episode_in_treatment, make_intake, make_plan
 from treatment import services
-from treatment.models import Discharge, Exercise, ExerciseKind, TreatmentSession
+from treatment.models import (
+    Discharge,
+    Exercise,
+    ExerciseKind,
+    TreatmentSession,
+    strengthening_allowed_from,
+    strengthening_from,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +50,58 @@ def test_it_seeds_the_five_leaflet_exercises_in_three_languages():
     assert "30" in knee.instructions_in("nl") and "30" in knee.instructions_in("fr")
     assert "morning and evening" in knee.dosage_in("en")
     assert "'s morgens en 's avonds" in exercises["hollow-back"].dosage_in("nl")
+
+
+LEAFLET = {
+    "knee-to-chest": ("Knieën optrekken", "stretching"),
+    "hollow-back": ("Rug hol maken", "stretching"),
+    "lower-back-rotation": ("Onderkant van de rug draaien", "stretching"),
+    "abdominal-curl-up": ("Buikspieren", "strengthening"),
+    "prone-back-extension": ("Rugspieren", "strengthening"),
+}
+
+
+def test_the_library_has_the_leaflets_five_exercises_under_the_leaflets_names():
+    leaflet = Exercise.objects.filter(from_leaflet=True)
+
+    assert {e.code: (e.name_nl, e.kind) for e in leaflet} == LEAFLET
+    for exercise in leaflet:
+        dutch_name = LEAFLET[exercise.code][0]
+        assert dutch_name in exercise.name_fr and dutch_name in exercise.name_en
+
+
+@pytest.mark.parametrize(
+    ("code", "language", "content"),
+    [
+        # Buikspieren: on the back, upper body up, fingers to the knees, hold, rest a minute.
+        ("abdominal-curl-up", "nl", ("rug", "knieën gebogen", "vingers", "zo lang", "1 minuut")),
+        ("abdominal-curl-up", "fr", ("dos", "genoux pliés", "doigts", "longtemps", "1 minute")),
+        ("abdominal-curl-up", "en", ("back", "knees bent", "fingers", "long as", "1 minute")),
+        # Rugspieren: on the belly, legs straight, arms forward; lift arms and legs.
+        ("prone-back-extension", "nl", ("buik", "gestrekte benen", "armen", "1 minuut")),
+        ("prone-back-extension", "fr", ("ventre", "jambes tendues", "bras", "1 minute")),
+        ("prone-back-extension", "en", ("belly", "legs straight", "arms", "1 minute")),
+        # Rug hol maken: belly forward, buttocks back; then belly in, buttocks tight.
+        ("hollow-back", "nl", ("buik naar voren", "billen naar", "handen en knieën")),
+        ("hollow-back", "fr", ("ventre vers l'avant", "fesses", "quatre pattes")),
+        ("hollow-back", "en", ("belly forward", "buttocks", "hands and knees")),
+        ("knee-to-chest", "en", ("knees bent", "30 seconds", "other leg")),
+        ("lower-back-rotation", "en", ("left", "right", "shoulders stay")),
+    ],
+)
+def test_each_leaflet_exercise_says_what_the_leaflet_says(code, language, content):
+    exercise = Exercise.objects.get(code=code)
+    text = f"{exercise.instructions_in(language)} {exercise.dosage_in(language)}"
+
+    for words in content:
+        assert words in text
+
+
+def test_the_stretching_exercises_are_done_5_to_10_times_morning_and_evening():
+    for exercise in Exercise.objects.filter(from_leaflet=True, kind="stretching"):
+        assert "5 to 10 times in a row, morning and evening" in exercise.dosage_in("en")
+        assert "5 tot 10 keer na elkaar, 's morgens en 's avonds" in exercise.dosage_in("nl")
+        assert "5 à 10 fois de suite, le matin et le soir" in exercise.dosage_in("fr")
 
 
 def test_taking_an_episode_assigns_it_and_starts_treatment(physio):
@@ -93,12 +153,59 @@ def test_two_physiotherapists_clicking_at_once_give_the_patient_to_exactly_one(p
     assert sorted(results) == [False, True]
 
 
-def test_a_plan_refuses_strengthening_before_week_6(physio, episode):
-    with time_machine.travel(INTAKE_DAY + timedelta(days=41), tick=False):
+# The episode fixture's pain began 5 days before the intake: week 6 starts 37 days after
+# the intake day (42 days after the start of the pain).
+WEEK_6 = INTAKE_DAY + timedelta(days=37)
+
+
+def test_week_6_counts_from_the_start_of_the_pain(physio, episode):
+    assert strengthening_from(episode) == date(2026, 4, 8)
+    assert strengthening_allowed_from(INTAKE_DAY, 0) == INTAKE_DAY + timedelta(days=42)
+    assert strengthening_allowed_from(INTAKE_DAY, 60) == INTAKE_DAY - timedelta(days=18)
+
+
+def test_a_plan_refuses_strengthening_the_day_before_week_6(physio, episode):
+    with time_machine.travel(WEEK_6 - timedelta(days=1), tick=False):
         with pytest.raises(ValidationError) as error:
             make_plan(episode, physio, exercises=["knee-to-chest", "abdominal-curl-up"])
 
-    assert "week 6" in str(error.value)
+    assert "week 6" in str(error.value) and "08/04/2026" in str(error.value)
+
+
+def test_a_patient_in_pain_for_two_months_may_strengthen_from_the_intake(physio):
+    # Sent by a doctor who already assessed the episode: no S-rule keeps it from physio.
+    with time_machine.travel(INTAKE_DAY, tick=False):
+        episode = make_episode_in_treatment(
+            physio, intake_date=INTAKE_DAY, duration_days=60, seen_by_doctor=True
+        )
+        plan = make_plan(episode, physio, exercises=["abdominal-curl-up"])
+
+    assert [p.exercise.code for p in plan.prescriptions.all()] == ["abdominal-curl-up"]
+
+
+def test_a_physiotherapist_may_override_week_6_for_one_patient_with_a_reason(physio, episode):
+    earlier = INTAKE_DAY + timedelta(days=10)
+    with time_machine.travel(earlier, tick=False):
+        plan = make_plan(
+            episode,
+            physio,
+            exercises=["abdominal-curl-up"],
+            strengthening_from_override=earlier,
+            strengthening_override_reason="Athlete, pain settled, cleared by the GP",
+        )
+
+    assert strengthening_from(episode, plan) == earlier
+    assert [p.exercise.code for p in plan.prescriptions.all()] == ["abdominal-curl-up"]
+    history = LogEntry.objects.get_for_object(plan).values_list("changes", flat=True)
+    assert any("Athlete, pain settled" in str(changes) for changes in history)
+
+
+def test_an_override_without_a_reason_is_refused(physio, episode):
+    with time_machine.travel(INTAKE_DAY, tick=False):
+        with pytest.raises(ValidationError) as error:
+            make_plan(episode, physio, strengthening_from_override=INTAKE_DAY)
+
+    assert "strengthening_override_reason" in error.value.message_dict
 
 
 def test_a_plan_refused_for_strengthening_saves_nothing(physio, episode):
@@ -111,8 +218,8 @@ def test_a_plan_refused_for_strengthening_saves_nothing(physio, episode):
     assert not TreatmentPlan.objects.filter(episode=episode).exists()
 
 
-def test_a_plan_allows_strengthening_from_day_42(physio, episode):
-    with time_machine.travel(INTAKE_DAY + timedelta(days=42), tick=False):
+def test_a_plan_allows_strengthening_from_week_6(physio, episode):
+    with time_machine.travel(WEEK_6, tick=False):
         plan = make_plan(episode, physio, exercises=["abdominal-curl-up"])
 
     assert [p.exercise.code for p in plan.prescriptions.all()] == ["abdominal-curl-up"]
@@ -188,7 +295,7 @@ def test_discharge_closes_the_episode_with_outcome_and_summary(physio, episode):
     episode.refresh_from_db()
     assert episode.state == EpisodeState.CLOSED and episode.closed_at is not None
     assert discharge.outcome == "recovered"
-    assert "Knie naar de borst" in discharge.summary  # the patient's language (nl)
+    assert "Knieën optrekken" in discharge.summary  # the patient's language (nl)
     assert "Fine" in discharge.summary
 
 

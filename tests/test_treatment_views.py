@@ -107,7 +107,7 @@ def test_the_plan_form_refuses_strengthening_before_week_6_with_the_reason(physi
 
     assert response.status_code == 200
     errors = response.context["form"].errors["exercises"]
-    assert "from week 6" in errors[0] and "13/04/2026" in errors[0]
+    assert "from week 6" in errors[0] and "08/04/2026" in errors[0]
     assert 'value="Garden for an hour"' in response.content.decode()
     assert not TreatmentPlan.objects.filter(episode=episode).exists()
 
@@ -226,8 +226,41 @@ def test_the_handout_is_in_the_patients_language(physio_client, physio):
     html = response.content.decode()
 
     assert '<html lang="fr">' in html
-    assert "Genou vers la poitrine" in html and "le matin et le soir" in html
-    assert "Knee to chest" not in html
+    assert "Ramener les genoux (Knieën optrekken)" in html and "le matin et le soir" in html
+    assert "Knees to chest" not in html
+
+
+def test_the_handout_prints_the_date_from_which_strengthening_may_start(physio_client, physio):
+    with time_machine.travel(INTAKE_DAY, tick=False):
+        episode = make_episode_in_treatment(physio, intake_date=INTAKE_DAY, duration_days=12)
+        make_plan(episode, physio, exercises=["knee-to-chest"])
+
+    html = physio_client.get(reverse("treatment:handout", args=[episode.pk])).content.decode()
+
+    # The pain began on 18/02/2026; six weeks later is 01/04/2026.
+    assert "Strengthening exercises: from 01/04/2026" in html or "vanaf 01/04/2026" in html
+
+
+def test_the_handout_marks_an_exercise_the_clinic_added(physio_client, physio):
+    Exercise.objects.create(
+        code="bridge",
+        kind="stretching",
+        name_nl="Brug",
+        name_fr="Pont",
+        name_en="Bridge",
+        instructions_nl="Til uw bekken op.",
+        instructions_fr="Levez le bassin.",
+        instructions_en="Lift your pelvis.",
+        dosage_nl="10 keer",
+        dosage_fr="10 fois",
+        dosage_en="10 times",
+    )
+    episode = make_episode_in_treatment(physio, patient=PatientFactory(language="en"))
+    make_plan(episode, physio, exercises=["knee-to-chest", "bridge"])
+
+    html = physio_client.get(reverse("treatment:handout", args=[episode.pk])).content.decode()
+
+    assert html.count("an exercise of our practice, not from the leaflet") == 1
 
 
 def test_discharging_from_the_form_closes_the_episode(physio_client, episode):

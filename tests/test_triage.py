@@ -5,9 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.triage import (
-    ADVICE,
     DISPOSITIONS,
-    EMERGENCY_SIGNS,
     INTAKE_FIELDS,
     LANGUAGES,
     LEG_NUMBNESS_CHOICES,
@@ -306,46 +304,6 @@ def test_reason_text_rejects_an_unknown_code():
 def test_reason_text_rejects_an_unknown_language():
     with pytest.raises(ValueError, match="de"):
         reason_text("E-SADDLE", "de")
-
-
-def test_there_is_advice_for_every_disposition_and_language():
-    assert {(d, lang) for d in ADVICE for lang in ADVICE[d]} == {
-        (d, lang) for d in DISPOSITIONS for lang in LANGUAGES
-    }
-
-
-@pytest.mark.parametrize(
-    ("disposition", "phrase"),
-    [
-        ("EMERGENCY", "emergency department now"),
-        ("GP_URGENT", "GP today or tomorrow"),
-        ("GP_SOON", "GP this week"),
-        ("PHYSIO", "physiotherapy pathway"),
-    ],
-)
-def test_advice_starts_with_the_disposition_action(disposition, phrase):
-    assert phrase in ADVICE[disposition]["en"].splitlines()[0]
-
-
-@pytest.mark.parametrize(
-    "phrase", ["Keep moving", "corset", "Change position", "Warmth", "8 days", "6 weeks"]
-)
-def test_physio_advice_follows_the_leaflets(phrase):
-    assert phrase in ADVICE["PHYSIO"]["en"]
-
-
-def test_stretching_advice_is_5_to_10_times_morning_and_evening():
-    assert "5 to 10 times, in the morning and in the evening" in ADVICE["PHYSIO"]["en"]
-
-
-def test_emergency_advice_gives_no_self_care():
-    assert "painkillers" not in ADVICE["EMERGENCY"]["en"]
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_there_is_one_emergency_sign_per_e_rule(language):
-    e_rules = [rule for rule in RULES if rule.disposition == "EMERGENCY"]
-    assert len(EMERGENCY_SIGNS[language]) == len(e_rules) == 7
 
 
 # --- properties -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from treatment.models import (
     DischargeOutcome,
     Exercise,
     PrescribedExercise,
-    strengthening_allowed_from,
+    rule_strengthening_from,
     strengthening_too_early_message,
 )
 from treatment.services import Goal
@@ -55,12 +55,32 @@ class PlanForm(_CrispyForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    strengthening_from_override = forms.DateField(
+        label=_("Allow strengthening from (this patient only)"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("Leave empty to follow the week-6 rule."),
+    )
+    strengthening_override_reason = forms.CharField(
+        label=_("Reason for the other date"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the patient's history."),
+    )
 
     def __init__(self, *args: Any, episode: Episode, today: date | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.episode = episode
         self.today = today or timezone.localdate()
-        self.strengthening_from = strengthening_allowed_from(episode.intake_date)
+        self.rule_strengthening_from = rule_strengthening_from(episode)
+        self.strengthening_from = (
+            self.initial.get("strengthening_from_override") or self.rule_strengthening_from
+        )
+        self.fields["strengthening_from_override"].help_text = _(
+            "Leave empty to follow the week-6 rule: from %(date)s, six weeks after the start"
+            " of the pain."
+        ) % {"date": self.rule_strengthening_from.strftime("%d/%m/%Y")}
         queryset = Exercise.objects.active()
         current = self.initial.get("exercises")
         if current:
@@ -72,20 +92,34 @@ class PlanForm(_CrispyForm):
                 self.strengthening_from
             )
 
-    def clean_exercises(self) -> list[Exercise]:
-        chosen = list(self.cleaned_data["exercises"])
-        already = {e.pk for e in self.initial.get("exercises") or []}
-        too_early = [
-            e
-            for e in chosen
-            if e.pk not in already and e.prescribable_from(self.episode.intake_date) > self.today
-        ]
-        if too_early:
-            raise forms.ValidationError(
-                strengthening_too_early_message(self.strengthening_from),
-                code="strengthening_too_early",
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        override = data.get("strengthening_from_override")
+        reason = (data.get("strengthening_override_reason") or "").strip()
+        if override is not None and not reason:
+            self.add_error(
+                "strengthening_override_reason",
+                _("Write why this patient may start strengthening on another date."),
             )
-        return chosen
+            return data
+        if override is None and "strengthening_from_override" not in self.errors:
+            data["strengthening_override_reason"] = ""
+        if "exercises" in data and "strengthening_from_override" not in self.errors:
+            earliest = override or self.rule_strengthening_from
+            already = {e.pk for e in self.initial.get("exercises") or []}
+            too_early = [
+                e
+                for e in data["exercises"]
+                if e.pk not in already and not e.prescribable_on(self.today, earliest)
+            ]
+            if too_early:
+                self.add_error(
+                    "exercises",
+                    forms.ValidationError(
+                        strengthening_too_early_message(earliest), code="strengthening_too_early"
+                    ),
+                )
+        return data
 
     def clean_next_session_on(self) -> date | None:
         day: date | None = self.cleaned_data["next_session_on"]

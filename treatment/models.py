@@ -19,13 +19,39 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from intake import scores
+from intake.models import Episode, IntakeAssessment
 
-# Strengthening exercises only from week 6 of the episode (clinical-rules.md section 2).
+# Strengthening exercises only from week 6, counted from the start of the pain
+# (clinical-rules.md section 7): onset = intake date - duration_days.
 STRENGTHENING_FROM_DAY = 42
 
 
-def strengthening_allowed_from(intake_date: date) -> date:
-    return intake_date + timedelta(days=STRENGTHENING_FROM_DAY)
+def pain_onset(intake_date: date, duration_days: int) -> date:
+    """The day the pain began: the intake date minus the days it had lasted then."""
+    return intake_date - timedelta(days=duration_days)
+
+
+def strengthening_allowed_from(intake_date: date, duration_days: int) -> date:
+    """The week-6 rule: strengthening may start 42 days after the pain began."""
+    return pain_onset(intake_date, duration_days) + timedelta(days=STRENGTHENING_FROM_DAY)
+
+
+def rule_strengthening_from(episode: "Episode") -> date:
+    """The week-6 date of ``episode`` from its intake answers (an episode recorded without
+    an intake counts from its intake date)."""
+    try:
+        duration = int(episode.intake.answers.get("duration_days", 0))
+    except IntakeAssessment.DoesNotExist:
+        duration = 0
+    return strengthening_allowed_from(episode.intake_date, duration)
+
+
+def strengthening_from(episode: "Episode", plan: "TreatmentPlan | None" = None) -> date:
+    """The first day strengthening may be prescribed: the physiotherapist's override on
+    the plan when there is one, else the week-6 rule."""
+    if plan is not None and plan.strengthening_from_override is not None:
+        return plan.strengthening_from_override
+    return rule_strengthening_from(episode)
 
 
 class ExerciseKind(models.TextChoices):
@@ -47,6 +73,9 @@ class Exercise(models.Model):
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive exercises can no longer be prescribed.")
     )
+    # The five exercises of the patient leaflet; anything an admin adds is the clinic's own
+    # and says so on the handout.
+    from_leaflet = models.BooleanField(_("from the patient leaflet"), default=False, editable=False)
     name_nl = models.CharField(_("name (Dutch)"), max_length=100)
     name_fr = models.CharField(_("name (French)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
@@ -87,11 +116,10 @@ class Exercise(models.Model):
     def is_strengthening(self) -> bool:
         return self.kind == ExerciseKind.STRENGTHENING
 
-    def prescribable_from(self, intake_date: date) -> date:
-        """The first day this exercise may be prescribed in an episode."""
-        if self.is_strengthening:
-            return strengthening_allowed_from(intake_date)
-        return intake_date
+    def prescribable_on(self, day: date, strengthening_from: date) -> bool:
+        """Whether this exercise may be prescribed on ``day`` in an episode whose
+        strengthening may start on ``strengthening_from``."""
+        return not self.is_strengthening or day >= strengthening_from
 
 
 class Approach(models.TextChoices):
@@ -126,6 +154,13 @@ class TreatmentPlan(models.Model):
         _("planned number of sessions"), validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
     next_session_on = models.DateField(_("next session"), null=True, blank=True)
+    strengthening_from_override = models.DateField(
+        _("strengthening allowed from (override)"),
+        null=True,
+        blank=True,
+        help_text=_("Only for this patient, instead of week 6 after the start of the pain."),
+    )
+    strengthening_override_reason = models.TextField(_("reason for the override"), blank=True)
     exercises = models.ManyToManyField(
         Exercise, through="PrescribedExercise", related_name="plans", blank=True
     )
@@ -146,10 +181,29 @@ class TreatmentPlan(models.Model):
             models.CheckConstraint(
                 condition=Q(planned_sessions__gte=1), name="plan_planned_sessions_positive"
             ),
+            # An override of the week-6 rule always says why.
+            models.CheckConstraint(
+                condition=Q(strengthening_from_override__isnull=True)
+                | ~Q(strengthening_override_reason=""),
+                name="plan_strengthening_override_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"plan · {self.episode}"
+
+    def clean(self) -> None:
+        if self.strengthening_from_override is not None and not (
+            self.strengthening_override_reason.strip()
+        ):
+            raise ValidationError(
+                {
+                    "strengthening_override_reason": _(
+                        "Write why this patient may start strengthening on another date."
+                    )
+                },
+                code="override_without_reason",
+            )
 
 
 class TreatmentGoal(models.Model):
@@ -171,7 +225,7 @@ class PrescribedExercise(models.Model):
     """An exercise on a plan, from the day it was prescribed.
 
     ``clean`` holds the week-6 rule: a strengthening exercise cannot be prescribed
-    before the intake date + 42 days.
+    before ``strengthening_from`` (42 days after the pain began, or the override).
     """
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="prescriptions")
@@ -190,8 +244,8 @@ class PrescribedExercise(models.Model):
         return f"{self.exercise} · {self.plan.episode}"
 
     def clean(self) -> None:
-        earliest = self.exercise.prescribable_from(self.plan.episode.intake_date)
-        if self.prescribed_on < earliest:
+        earliest = strengthening_from(self.plan.episode, self.plan)
+        if not self.exercise.prescribable_on(self.prescribed_on, earliest):
             raise ValidationError(
                 {"exercise": strengthening_too_early_message(earliest)},
                 code="strengthening_too_early",
@@ -200,7 +254,8 @@ class PrescribedExercise(models.Model):
 
 def strengthening_too_early_message(earliest: date) -> str:
     return gettext(
-        "Strengthening exercises can only be prescribed from week 6 of the episode (from %(date)s)."
+        "Strengthening exercises can only be prescribed from week 6 after the start of the"
+        " pain (from %(date)s)."
     ) % {"date": earliest.strftime("%d/%m/%Y")}
 
 

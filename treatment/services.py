@@ -67,13 +67,17 @@ def save_plan(
     goals: Sequence[Goal],
     exercises: Iterable[Exercise],
     next_session_on: date | None = None,
+    strengthening_from_override: date | None = None,
+    strengthening_override_reason: str = "",
     today: date | None = None,
 ) -> TreatmentPlan:
     """Create or replace the episode's plan.
 
     Goals are replaced; an exercise already on the plan keeps its prescription date,
     a new one is prescribed ``today``, one left out is taken off the plan.
-    Strengthening before week 6 raises ``ValidationError`` (see ``PrescribedExercise``).
+    Strengthening before week 6 after the start of the pain raises ``ValidationError``
+    (see ``PrescribedExercise``), unless the physiotherapist overrides the date for this
+    patient with a written reason (kept in the plan's change history).
     """
     _require_in_treatment(episode)
     today = today or timezone.localdate()
@@ -90,6 +94,10 @@ def save_plan(
     plan.sessions_per_week = sessions_per_week
     plan.planned_sessions = planned_sessions
     plan.next_session_on = next_session_on
+    plan.strengthening_from_override = strengthening_from_override
+    plan.strengthening_override_reason = (
+        strengthening_override_reason.strip() if strengthening_from_override else ""
+    )
     plan.updated_at = now
     plan.updated_by = by
     plan.full_clean(exclude=["episode"])

@@ -15,8 +15,9 @@ from clinics.access import role_required
 from clinics.i18n import current_language
 from clinics.models import Role
 from clinics.paging import page_of
-from intake import triage
+from intake import advice
 from intake.models import Episode, EpisodeState
+from intake.patient_texts import advice_for
 from pathway import queries as pathway_queries
 from pathway import services as pathway
 from security import audit
@@ -27,7 +28,7 @@ from treatment.models import (
     APPROACH_FOR_RISK,
     Discharge,
     TreatmentPlan,
-    strengthening_allowed_from,
+    strengthening_from,
 )
 from treatment.summary import SummaryContent
 
@@ -126,7 +127,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "mine": episode.physio_id == request.user.pk,
             "in_treatment": episode.state == EpisodeState.IN_TREATMENT,
             "weeks_since_intake": _weeks_since(episode.intake_date, timezone.localdate()),
-            "strengthening_from": strengthening_allowed_from(episode.intake_date),
+            "strengthening_from": strengthening_from(episode, plan),
         },
     )
 
@@ -146,6 +147,8 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "planned_sessions": existing.planned_sessions,
             "next_session_on": existing.next_session_on,
             "exercises": [p.exercise for p in existing.prescriptions.all()],
+            "strengthening_from_override": existing.strengthening_from_override,
+            "strengthening_override_reason": existing.strengthening_override_reason,
         }
         goals_initial = [
             {"description": g.description, "target_date": g.target_date, "achieved": g.achieved}
@@ -170,6 +173,8 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
                 next_session_on=form.cleaned_data["next_session_on"],
                 goals=goals.goals(),
                 exercises=form.cleaned_data["exercises"],
+                strengthening_from_override=form.cleaned_data["strengthening_from_override"],
+                strengthening_override_reason=form.cleaned_data["strengthening_override_reason"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -234,6 +239,7 @@ def handout(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     language = episode.patient.language
+    strengthening_start = strengthening_from(episode, treatment_plan)
     audit.log_read(request, episode, action=ReadAction.EXPORT)
     with translation.override(language):
         exercises = [
@@ -242,6 +248,7 @@ def handout(request: HttpRequest, pk: int) -> HttpResponse:
                 "instructions": p.exercise.instructions_in(language),
                 "dosage": p.exercise.dosage_in(language),
                 "kind": p.exercise.get_kind_display(),
+                "clinic_own": not p.exercise.from_leaflet,
             }
             for p in (treatment_plan.prescriptions.all() if treatment_plan else [])
         ]
@@ -252,9 +259,10 @@ def handout(request: HttpRequest, pk: int) -> HttpResponse:
                 "patient": episode.patient,
                 "plan": treatment_plan,
                 "exercises": exercises,
-                "advice": triage.ADVICE[triage.PHYSIO][language].splitlines(),
-                "signs_intro": triage.EMERGENCY_SIGNS_INTRO[language],
-                "signs": triage.EMERGENCY_SIGNS[language],
+                "advice": advice_for(
+                    advice.PHYSIO, language, strengthening_from=strengthening_start
+                ),
+                "strengthening_from": strengthening_start,
                 "printed_on": timezone.localdate(),
                 "physio": request.user,
             },
