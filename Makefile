@@ -10,7 +10,8 @@ PYTEST_ARGS ?=
 # `make test` spreads the tests over pytest-xdist processes (auto: one per core; 0: none).
 # The browser tests stay together in one of them (xdist_group "browser", --dist loadgroup).
 PYTEST_WORKERS ?= auto
-PURE_MODULES := intake/scores.py intake/triage.py intake/search.py followups/outcome.py \
+PURE_MODULES := intake/scores.py intake/triage.py intake/advice.py intake/odi_text.py \
+	intake/search.py followups/outcome.py \
 	followups/schedule.py referrals/routing.py treatment/outcomes.py clinics/charts.py
 
 .PHONY: run test lint ci bench clean-var

@@ -584,15 +584,21 @@ def follow_up_message(
     language = language_or_default(language)
     if course is None and state != RED_FLAG:
         course = state
-    action = ACTION[disposition][language] if disposition in ACTION else ""
-    course_text = COURSE[course][language].format(pain=pain_now) if course in COURSE else ""
+    action = (
+        ACTION[disposition][language] if disposition is not None and disposition in ACTION else ""
+    )
+    course_text = (
+        COURSE[course][language].format(pain=pain_now)
+        if course is not None and course in COURSE
+        else ""
+    )
     if CHECK_ANSWERS in reasons:
         next_step = CHECK_ANSWERS_TEXT[language].format(pain=pain_now)
     elif state == RED_FLAG:
         next_step = AFTER_DOCTOR[language]
     elif course == IMPROVING and follow_up_number >= 2:
         next_step = NEXT_STEP["improving_review"][language]
-    elif course in NEXT_STEP:
+    elif course is not None and course in NEXT_STEP:
         next_step = NEXT_STEP[course][language].format(campuses=_campus_list(language, campuses))
     else:
         next_step = ""

@@ -345,7 +345,7 @@ def parse(data: object) -> OdiText:
             ):
                 problems.append(f"{language}.{section}: needs {LEVELS} non-empty statements")
                 continue
-            levels[language][section] = tuple(s.strip() for s in statements)  # type: ignore[assignment]
+            levels[language][section] = tuple(s.strip() for s in statements)
     if problems:
         raise OdiTextError(problems)
     return OdiText(LICENSED, str(name).strip(), levels)
