@@ -54,7 +54,7 @@ class CampusChoice:
     reason: str
     rule: str
     rule_version: str = RULE_VERSION
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 def expected_wait_weeks(load: CampusLoad) -> float | None:

@@ -313,7 +313,7 @@ def test_no_template_writes_its_own_list_of_warning_signs():
             r"signs_intro|advice\.signs|_emergency\.txt|emergency department straight", source
         ):
             own_lists.append(name)
-    assert own_lists == []
+    assert own_lists == [], "use {% warning_signs %} / {% warning_signs_email_text %} (intake_tags)"
 
 
 def test_no_code_outside_the_advice_module_holds_warning_sign_texts():
