@@ -55,10 +55,9 @@ class PlanForm(_CrispyForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    strengthening_from_override = forms.DateField(
+    strengthening_from_override = DayField(
         label=_("Allow strengthening from (this patient only)"),
         required=False,
-        widget=_date_input(),
         help_text=_("Leave empty to follow the week-6 rule."),
     )
     strengthening_override_reason = forms.CharField(
