@@ -7,7 +7,7 @@ from clinics.models import WorkerHeartbeat
 HEARTBEAT_NAME = "beat"
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, expires=55, soft_time_limit=30, time_limit=60)
 def record_heartbeat(name: str = HEARTBEAT_NAME) -> None:
     """Touch the heartbeat row so staff pages can show that background work runs."""
     now = timezone.now()

@@ -179,6 +179,11 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa:
     EMAIL_BACKEND = "outbox.mailfiles.EmlFileBackend"
 # Seconds an SMTP connection may hang before the outbox counts it as a temporary failure.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The outbox drain (outbox/drain.py, docs/operations.md): a claimed mail row is leased
+# to its drain for this long, renewed while the drain works, so a crashed drain's mail
+# goes out again within this time; a drain stops claiming after OUTBOX_DRAIN_SECONDS.
+BACKPATH_OUTBOX_LEASE_SECONDS = env.int("BACKPATH_OUTBOX_LEASE_SECONDS", default=120)
+BACKPATH_OUTBOX_DRAIN_SECONDS = env.int("BACKPATH_OUTBOX_DRAIN_SECONDS", default=240)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Backpath <no-reply@backpath.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address in e-mailed links. `make run` passes PORT's address (PORT=18811 make run).
@@ -199,6 +204,8 @@ _XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
 CELERY_TASK_DEFAULT_QUEUE = (
     "-".join(filter(None, ["backpath-test", _XDIST_WORKER])) if TESTING else "celery"
 )
+# Seconds a broker (or cache) command may wait on Redis before it counts as down.
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=1.0)
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Producers (web) and consumers (worker) both need the folders before the
@@ -212,8 +219,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A Redis that hangs (frozen, half-open connection) must not hang a web request that
+    # queues mail: every broker command gives up after a few seconds, and the outbox
+    # sweep sends the committed row anyway (docs/operations.md).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+        "socket_timeout": BROKER_TIMEOUT_SECONDS,
+        "max_retries": 1,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses the broker keeps running its tasks: they claim their work in the
+# database, so the redelivered copy finds nothing to do, whereas cancelling a drain in
+# the middle of an SMTP session is what sends a mail twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Every task has a time limit (its own, or these); see outbox/tasks.py for the drain's.
+CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
+CELERY_TASK_TIME_LIMIT = 6 * 60
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -311,10 +334,19 @@ BACKPATH_DASHBOARD_CACHE_SECONDS = env.int(
 
 # The cache holds rate-limit counters: Redis when there is one, so every web process
 # counts together; tests keep theirs in memory.
+# CACHE_URL points the cache at another Redis (the fault tests use it under test settings).
+CACHE_URL = env.str("CACHE_URL", default="" if TESTING else REDIS_URL)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL and not TESTING
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+                "socket_timeout": BROKER_TIMEOUT_SECONDS,
+            },
+        }
+        if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }

@@ -1,31 +1,48 @@
 """The outbox drain: a worker sends the mail rows that are due.
 
-``queue_email`` writes an ``OutboundEmail`` inside the caller's transaction (calling it
-twice with the same idempotency key is harmless) and asks a worker to send it once the
-transaction commits. If the broker is down at that moment, nothing is lost: the
-outbox sweep (every minute) sends whatever is due. ``deliver`` claims one row with a
-conditional update, renders it in the recipient's language and hands it to the mail
-backend; temporary SMTP trouble is retried with back-off, a permanent refusal is
-marked ``failed`` and shown to reception.
+``queue_email`` writes an ``OutboundEmail`` inside the caller's transaction and asks a
+worker to send it once the transaction commits; the drain task (beat, every minute)
+sends whatever is due, so a lost task message delays mail by a minute at most.
 
-Sending is at-least-once: a worker killed after the SMTP server accepted a message but
-before the row was marked sent resends it when the lease runs out. The Message-ID is
-derived from the idempotency key, so such a copy carries the same Message-ID.
+A drain claims a batch of due rows (``select_for_update(skip_locked=True)`` on
+PostgreSQL, so two drains take different rows), leasing them from the clock of the
+claim for ``BACKPATH_OUTBOX_LEASE_SECONDS`` (2 minutes). The lease is the claim's
+fencing token: the drain renews it while it works, and marks rows sent, failed or
+released only where the lease is still its own. A drain that dies leaves its rows
+leased; they are due again when the lease runs out. A drain stops claiming after
+``BACKPATH_OUTBOX_DRAIN_SECONDS`` and leaves the rest to the next one.
+
+Failures: a per-recipient 4xx (greylisting, a full mailbox) backs off that message
+and the drain goes on; a connection-level failure (refused, timeout, 421, a refused
+login or sender) backs off the message tried and gives the rest of the batch back to
+the queue; a 5xx fails that message for good and tells reception
+(``outbox.signals.email_failed``).
+
+Sending is at-least-once. The window: rows accepted by the SMTP server and not yet
+marked sent, at most ``MARK_SENT_EVERY`` per drain. A database error while marking
+them is retried on a fresh connection; only a drain that dies inside that window
+(worker killed, database away for longer than the retries) resends them, with the
+same Message-ID (it derives from the idempotency key), once the lease has run out.
+docs/operations.md has the measured figures.
 """
 
 import hashlib
 import logging
 import smtplib
+import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from billiard.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template
@@ -38,18 +55,22 @@ from outbox.signals import email_failed
 logger = logging.getLogger(__name__)
 
 OUTBOX_BATCH_SIZE = 100
-# A drain task sends at most this many batches, then leaves the rest to the next one.
-OUTBOX_MAX_BATCHES = 50
 MAX_ATTEMPTS = 8
 # A drain marks its sent mail this many at a time: a worker killed in between resends
 # at most these (with the same Message-ID) once their lease has run out.
 MARK_SENT_EVERY = 20
-# How long a row stays claimed by one worker; after that another may send it.
-SENDING_LEASE = timedelta(minutes=10)
+# A lease is renewed once this share of it has passed.
+RENEW_LEASE_AFTER = 0.25
+# Pauses between attempts at a database write after the connection was lost (seconds):
+# about half a minute in all, long enough for a PostgreSQL restart or failover.
+RECONNECT_PAUSES = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 FIRST_RETRY_AFTER = timedelta(minutes=1)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
 # Removed from the stored context once the mail has gone out: they hold secret links.
 SECRET_CONTEXT_KEYS = ("questionnaire_url", "url")
+
+Result = TypeVar("Result")
+Clock = Callable[[], datetime]
 
 
 class Delivery(StrEnum):
@@ -57,6 +78,11 @@ class Delivery(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+def sending_lease() -> timedelta:
+    """How long a claimed row stays with its drain unless renewed."""
+    return timedelta(seconds=settings.BACKPATH_OUTBOX_LEASE_SECONDS)
 
 
 # --- rendering --------------------------------------------------------------------------
@@ -105,22 +131,41 @@ def build_message(email: OutboundEmail, *, clinic: Clinic | None = None) -> Emai
     return message
 
 
-# --- sending ----------------------------------------------------------------------------
+# --- sending ---------------------------------------------------------------------------
 
 
 def is_temporary(error: BaseException) -> bool:
     """Temporary SMTP trouble worth retrying: 4xx replies and connection problems.
 
-    A refused login is a configuration problem an administrator can fix, so it is
-    retried too rather than failing every message at once.
+    Trouble with the server itself (a refused login or sender included: configuration an
+    administrator can fix) is never the message's fault, so it is retried rather than
+    failing every message at once.
     """
-    if isinstance(error, smtplib.SMTPAuthenticationError):
+    if is_connection_failure(error):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return any(400 <= code < 500 for code, _message in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
         return not 500 <= error.smtp_code < 600
     return isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | OSError)
+
+
+def is_connection_failure(error: BaseException) -> bool:
+    """Trouble with the mail server itself rather than with this one message: the next
+    message would meet it too, so the drain stops instead of trying each in turn.
+
+    421 is the server closing the session; a refused login or sender refuses every
+    message alike. A 4xx or 5xx at RCPT or DATA concerns this recipient only.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code == 421 for code, _message in error.recipients.values())
+    if isinstance(error, smtplib.SMTPAuthenticationError | smtplib.SMTPSenderRefused):
+        return True
+    if isinstance(error, smtplib.SMTPHeloError | smtplib.SMTPConnectError):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, smtplib.SMTPServerDisconnected | OSError)
 
 
 def describe(error: BaseException) -> str:
@@ -145,190 +190,343 @@ def retry_after(attempts: int) -> timedelta:
 def deliver(email_id: int, *, now: datetime | None = None, connection: Any = None) -> Delivery:
     """Send one outbox row if it is due and nobody else is sending it.
 
-    ``connection``: an open mail connection to reuse (``send_due_emails`` sends a whole
-    batch over one SMTP session); by default the mail backend opens one for this mail.
+    ``connection``: an open mail connection to reuse (the drain sends a whole batch over
+    one SMTP session); by default the mail backend opens one for this mail.
     """
-    now = now or timezone.now()
-    claimed = (
-        OutboundEmail.objects.filter(pk=email_id)
-        .due(now)
-        .update(
-            state=EmailState.SENDING,
-            attempts=F("attempts") + 1,
-            next_attempt_at=now + SENDING_LEASE,
+    return _deliver(email_id, now or timezone.now(), connection)[0]
+
+
+def _deliver(
+    email_id: int, now: datetime, connection: Any
+) -> tuple[Delivery, BaseException | None]:
+    lease_until = now + sending_lease()
+    claimed = _reconnecting(
+        lambda: (
+            OutboundEmail.objects.filter(pk=email_id)
+            .due(now)
+            .update(
+                state=EmailState.SENDING, attempts=F("attempts") + 1, next_attempt_at=lease_until
+            )
         )
     )
     if not claimed:
-        return Delivery.SKIPPED
-    email = OutboundEmail.objects.get(pk=email_id)
+        return Delivery.SKIPPED, None
+    email = _reconnecting(lambda: OutboundEmail.objects.get(pk=email_id))
+    started = time.monotonic()
     try:
         message = build_message(email)
         message.connection = connection
         message.send()
-    except Exception as error:
-        return _record_failure(email, error, now)
-    OutboundEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
-        state=EmailState.SENT,
-        sent_at=now,
-        next_attempt_at=None,
-        last_error="",
-        context=_public_context(email.context),
+    except SoftTimeLimitExceeded:
+        raise  # the message may have gone out: the lease decides, not a failure record
+    except Exception as error:  # recorded on the row
+        return _record_failure(email, error, now, lease_until), error
+    sent_at = now + timedelta(seconds=time.monotonic() - started)
+    _reconnecting(
+        lambda: OutboundEmail.objects.filter(
+            pk=email.pk, state=EmailState.SENDING, next_attempt_at=lease_until
+        ).update(
+            state=EmailState.SENT,
+            sent_at=sent_at,
+            next_attempt_at=None,
+            last_error="",
+            context=_public_context(email.context),
+        )
     )
-    return Delivery.SENT
+    return Delivery.SENT, None
 
 
-def _record_failure(email: OutboundEmail, error: Exception, now: datetime) -> Delivery:
+def _record_failure(
+    email: OutboundEmail, error: Exception, now: datetime, lease_until: datetime
+) -> Delivery:
+    """Back off or fail ``email``, if its lease (``lease_until``) is still this drain's."""
     description = describe(error)[:1000]
+    leased = OutboundEmail.objects.filter(
+        pk=email.pk, state=EmailState.SENDING, next_attempt_at=lease_until
+    )
     if is_temporary(error) and email.attempts < MAX_ATTEMPTS:
         delay = retry_after(email.attempts)
         logger.warning("outbox: e-mail %s not sent (%s), retry in %s", email.pk, description, delay)
-        OutboundEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
-            state=EmailState.QUEUED, next_attempt_at=now + delay, last_error=description
+        _reconnecting(
+            lambda: leased.update(
+                state=EmailState.QUEUED, next_attempt_at=now + delay, last_error=description
+            )
         )
         return Delivery.RETRY
     logger.error("outbox: e-mail %s failed for good (%s)", email.pk, description)
-    with transaction.atomic():
-        marked = OutboundEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
-            state=EmailState.FAILED, next_attempt_at=None, last_error=description
-        )
-        if marked:
-            email_failed.send(sender=OutboundEmail, email=email, now=now)
+
+    def mark_failed() -> None:
+        with transaction.atomic():
+            marked = leased.update(
+                state=EmailState.FAILED, next_attempt_at=None, last_error=description
+            )
+            if marked:
+                email_failed.send(sender=OutboundEmail, email=email, now=now)
+
+    _reconnecting(mark_failed)
     return Delivery.FAILED
 
 
 def send_due_emails(
     now: datetime | None = None, *, batch_size: int = OUTBOX_BATCH_SIZE
 ) -> Counter[Delivery]:
-    """Send the outbox rows that are due, oldest first, batch after batch.
+    """Send the outbox rows that are due, oldest first, batch after batch, until none is
+    due, the mail server has trouble, or the drain has run ``BACKPATH_OUTBOX_DRAIN_SECONDS``.
+
+    Every claim, lease, back-off and ``sent_at`` reads the clock afresh. ``now`` replays
+    a moment (the demo, ``run_followups --now``): the drain's clock then starts there
+    and runs on at the real pace.
 
     Where the database can skip locked rows (PostgreSQL), a batch is claimed in one
-    statement and the sent rows are marked in one more, so that two workers draining at
-    once take different rows; elsewhere each row is claimed on its own (``deliver``).
-    Stops early when the mail server has temporary trouble: the rest waits for the
-    next round instead of each timing out in turn.
+    statement and the sent rows are marked a few at a time in one more, so that two
+    drains at once take different rows; elsewhere each row is claimed on its own
+    (``deliver``).
     """
-    now = now or timezone.now()
+    clock = _clock(now)
+    deadline = time.monotonic() + settings.BACKPATH_OUTBOX_DRAIN_SECONDS
     results: Counter[Delivery] = Counter()
     batch_claims = db_connection.features.has_select_for_update_skip_locked
     clinic = Clinic.objects.current()
-    for _batch in range(OUTBOX_MAX_BATCHES):
+    while time.monotonic() < deadline:
         if batch_claims:
-            emails = _claim_batch(now, batch_size)
-            done = _send_claimed(emails, now, clinic, results)
-            size = len(emails)
+            claim = _claim_batch(clock, batch_size)
+            go_on = _send_claimed(claim, clock, clinic, results, deadline)
+            size = len(claim.emails)
         else:
             ids = list(
-                OutboundEmail.objects.due(now)
+                OutboundEmail.objects.due(clock())
                 .order_by("next_attempt_at", "pk")
                 .values_list("pk", flat=True)[:batch_size]
             )
-            done = _send_one_by_one(ids, now, results)
+            go_on = _send_one_by_one(ids, clock, results, deadline)
             size = len(ids)
-        if not done or size < batch_size:
+        if not go_on or size < batch_size:
             break
     return results
 
 
-def _claim_batch(now: datetime, size: int) -> list[OutboundEmail]:
-    """Claim up to ``size`` due rows for this worker (rows another worker holds are
-    skipped) and return them, leased."""
-    with transaction.atomic():
-        ids = list(
-            OutboundEmail.objects.due(now)
-            .order_by("next_attempt_at", "pk")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:size]
-        )
-        if not ids:
-            return []
-        OutboundEmail.objects.filter(pk__in=ids).update(
+def _clock(now: datetime | None) -> Clock:
+    if now is None:
+        return timezone.now
+    offset = now - timezone.now()
+    return lambda: timezone.now() + offset
+
+
+@dataclass
+class _Claim:
+    """A batch of rows leased to this drain until ``lease_until`` (the fencing token:
+    every later write to these rows requires it)."""
+
+    emails: list[OutboundEmail]
+    lease_until: datetime
+    renewed_at: float
+
+    def needs_renewal(self) -> bool:
+        lease = settings.BACKPATH_OUTBOX_LEASE_SECONDS
+        return time.monotonic() - self.renewed_at >= lease * RENEW_LEASE_AFTER
+
+    def leased(self, emails: list[OutboundEmail]) -> Any:
+        return OutboundEmail.objects.filter(
+            pk__in=[email.pk for email in emails],
             state=EmailState.SENDING,
-            attempts=F("attempts") + 1,
-            next_attempt_at=now + SENDING_LEASE,
+            next_attempt_at=self.lease_until,
         )
-    return list(OutboundEmail.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _claim_batch(clock: Clock, size: int) -> _Claim:
+    """Claim up to ``size`` due rows for this drain (rows another drain holds are
+    skipped), leased from the clock of the claim."""
+
+    def claim() -> list[int]:
+        with transaction.atomic():
+            now = clock()
+            ids = list(
+                OutboundEmail.objects.due(now)
+                .order_by("next_attempt_at", "pk")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:size]
+            )
+            if ids:
+                OutboundEmail.objects.filter(pk__in=ids).update(
+                    state=EmailState.SENDING,
+                    attempts=F("attempts") + 1,
+                    next_attempt_at=now + sending_lease(),
+                )
+            return ids
+
+    ids = _reconnecting(claim)
+    emails = _reconnecting(lambda: list(OutboundEmail.objects.filter(pk__in=ids).order_by("pk")))
+    lease_until = emails[0].next_attempt_at if emails else clock()
+    return _Claim(emails=emails, lease_until=lease_until, renewed_at=time.monotonic())
 
 
 def _send_claimed(
-    emails: list[OutboundEmail], now: datetime, clinic: Clinic, results: Counter[Delivery]
+    claim: _Claim,
+    clock: Clock,
+    clinic: Clinic,
+    results: Counter[Delivery],
+    deadline: float,
 ) -> bool:
-    """Send claimed rows over one SMTP session, marking the sent ones a few at a time in
-    one UPDATE; False when a temporary failure should end the drain (the rows not tried
-    go back to the queue)."""
-    if not emails:
+    """Send the claimed rows over one SMTP session, marking the sent ones a few at a
+    time; False when the drain should stop (the rows not tried go back to the queue)."""
+    if not claim.emails:
         return False
     mail = _open_connection()
+    untried = list(reversed(claim.emails))  # popped from the end: oldest first
     sent: list[OutboundEmail] = []
     try:
-        for index, email in enumerate(emails):
+        while untried:
+            if time.monotonic() >= deadline:
+                _mark_sent(sent, claim, results)
+                _release(claim, untried, clock)
+                return False
+            if claim.needs_renewal():
+                _mark_sent(sent, claim, results)
+                untried = _renew(claim, untried, clock)
+                continue
+            email = untried.pop()
             try:
                 message = build_message(email, clinic=clinic)
                 message.connection = mail
                 message.send()
+            except SoftTimeLimitExceeded:
+                raise
             except Exception as error:  # recorded on the row
-                result = _record_failure(email, error, now)
-                results[result] += 1
-                if result is Delivery.RETRY:
-                    _release(emails[index + 1 :], now)
+                results[_record_failure(email, error, clock(), claim.lease_until)] += 1
+                if is_connection_failure(error):
+                    _mark_sent(sent, claim, results)
+                    _release(claim, untried, clock)
                     return False
                 continue
-            email.sent_at = now
+            email.sent_at = clock()
             sent.append(email)
             if len(sent) >= MARK_SENT_EVERY:
-                _mark_sent(sent, results)
+                _mark_sent(sent, claim, results)
+        _mark_sent(sent, claim, results)
+    except BaseException:
+        _record_after_error(sent, untried, claim, clock, results)
+        raise
     finally:
         _close_quietly(mail)
-        _mark_sent(sent, results)
     return True
 
 
-def _mark_sent(sent: list[OutboundEmail], results: Counter[Delivery]) -> None:
-    """Record ``sent`` (and empty it) in one UPDATE that also drops the secret links from
-    the stored context (PostgreSQL, like the batch claim). Only rows still leased to this
-    worker: a lease that ran out meanwhile belongs to another worker now."""
+def _record_after_error(
+    sent: list[OutboundEmail],
+    untried: list[OutboundEmail],
+    claim: _Claim,
+    clock: Clock,
+    results: Counter[Delivery],
+) -> None:
+    """On the way out of a failed drain, record what the SMTP server accepted and give
+    back what was not tried, if the database allows; never instead of the error that
+    stopped the drain (the lease covers whatever is left)."""
+    try:
+        _mark_sent(sent, claim, results)
+        _release(claim, untried, clock)
+    except Exception:  # the first error is the one that propagates
+        logger.exception("outbox: could not record the batch after an error; the lease will")
+
+
+def _mark_sent(sent: list[OutboundEmail], claim: _Claim, results: Counter[Delivery]) -> None:
+    """Record ``sent`` (and empty it) in one UPDATE, each with its own ``sent_at``, that
+    also drops the secret links from the stored context (PostgreSQL, like the batch
+    claim). Only rows still leased to this drain. A lost database connection is
+    retried on a fresh one: the SMTP server already has these messages."""
     if not sent:
         return
     table = OutboundEmail._meta.db_table
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET state = %s, sent_at = %s, next_attempt_at = NULL, "  # noqa: S608 - model name
-            "last_error = '', context = context - %s::text[] "
-            "WHERE id = ANY(%s) AND state = %s",
-            [
-                EmailState.SENT,
-                sent[0].sent_at,
-                list(SECRET_CONTEXT_KEYS),
-                [email.pk for email in sent],
-                EmailState.SENDING,
-            ],
-        )
+    params = [
+        EmailState.SENT,
+        list(SECRET_CONTEXT_KEYS),
+        [email.pk for email in sent],
+        [email.sent_at for email in sent],
+        EmailState.SENDING,
+        claim.lease_until,
+    ]
+
+    def mark() -> None:
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS e SET state = %s, sent_at = v.sent_at, "  # noqa: S608 - model name
+                "next_attempt_at = NULL, last_error = '', context = e.context - %s::text[] "
+                "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, sent_at) "
+                "WHERE e.id = v.id AND e.state = %s AND e.next_attempt_at = %s",
+                params,
+            )
+
+    _reconnecting(mark)
     results[Delivery.SENT] += len(sent)
     sent.clear()
 
 
-def _release(emails: list[OutboundEmail], now: datetime) -> None:
+def _renew(claim: _Claim, untried: list[OutboundEmail], clock: Clock) -> list[OutboundEmail]:
+    """Extend the lease of the rows not tried yet; returns those still this drain's (a
+    row whose lease ran out before the renewal and that another drain took is dropped)."""
+    lease_until = clock() + sending_lease()
+    renewed = _reconnecting(lambda: claim.leased(untried).update(next_attempt_at=lease_until))
+    claim.renewed_at = time.monotonic()
+    if renewed < len(untried):
+        kept = set(
+            OutboundEmail.objects.filter(
+                pk__in=[email.pk for email in untried], next_attempt_at=lease_until
+            ).values_list("pk", flat=True)
+        )
+        logger.warning("outbox: %s claimed e-mails were taken over", len(untried) - len(kept))
+        untried = [email for email in untried if email.pk in kept]
+    claim.lease_until = lease_until
+    return untried
+
+
+def _release(claim: _Claim, emails: list[OutboundEmail], clock: Clock) -> None:
     """Give claimed rows that were not tried back to the queue, due now, the attempt
     not counted."""
-    OutboundEmail.objects.filter(
-        pk__in=[email.pk for email in emails], state=EmailState.SENDING
-    ).update(state=EmailState.QUEUED, next_attempt_at=now, attempts=F("attempts") - 1)
+    if emails:
+        _reconnecting(
+            lambda: claim.leased(emails).update(
+                state=EmailState.QUEUED, next_attempt_at=clock(), attempts=F("attempts") - 1
+            )
+        )
 
 
-def _send_one_by_one(ids: list[int], now: datetime, results: Counter[Delivery]) -> bool:
+def _send_one_by_one(
+    ids: list[int], clock: Clock, results: Counter[Delivery], deadline: float
+) -> bool:
     if not ids:
         return False
-    # One SMTP session per batch instead of one per message; a failure on it is the
-    # failure of that message (and a temporary one ends the drain).
+    # One SMTP session per batch instead of one per message; a connection-level failure
+    # ends the drain, a per-recipient one only that message.
     mail = _open_connection()
     try:
         for email_id in ids:
-            result = deliver(email_id, now=now, connection=mail)
+            if time.monotonic() >= deadline:
+                return False
+            result, error = _deliver(email_id, clock(), mail)
             results[result] += 1
-            if result is Delivery.RETRY:
+            if error is not None and is_connection_failure(error):
                 return False
     finally:
         _close_quietly(mail)
     return True
+
+
+def _reconnecting(operation: Callable[[], Result]) -> Result:
+    """Run a database write, again on a fresh connection when the connection was lost
+    (a PostgreSQL restart, a failover, a terminated backend). Outside a transaction
+    only: inside one, the work before it is gone with the connection."""
+    for pause in RECONNECT_PAUSES:
+        try:
+            return operation()
+        except (OperationalError, InterfaceError) as error:
+            if db_connection.in_atomic_block:
+                raise
+            logger.warning("outbox: database connection lost (%s); again in %s s", error, pause)
+            try:
+                db_connection.close()
+            except DatabaseError:
+                logger.debug("outbox: closing the lost connection failed", exc_info=True)
+            time.sleep(pause)
+    return operation()
 
 
 def _public_context(context: dict[str, Any]) -> dict[str, Any]:
@@ -337,11 +535,11 @@ def _public_context(context: dict[str, Any]) -> dict[str, Any]:
 
 def _open_connection() -> Any:
     """An open mail connection for a batch; None when it cannot be opened, so that
-    each ``deliver`` tries for itself and records the failure on its row."""
+    each message tries for itself and records the failure on its row."""
     connection = get_connection()
     try:
         connection.open()
-    except Exception:  # reported per message by deliver()
+    except Exception:  # reported per message
         return None
     return connection
 

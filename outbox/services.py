@@ -22,6 +22,9 @@ from outbox.models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 BROKER_DOWN_PAUSE_SECONDS = 30
+# One more try on a fresh connection (a Redis restart drops the pooled one), then the
+# sweep: a web request never waits on the broker for more than about two timeouts.
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 EMAIL_PARTS = ("subject.txt", "txt", "html")
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
@@ -116,16 +119,20 @@ def _language(language: str) -> str:
 
 
 class _Broker:
-    # After a failed publish, skip publishing for a while: reaching a dead Redis takes
-    # seconds (the client's own retries), and the outbox sweep sends the mail anyway.
+    # After a failed publish, skip publishing for a while: each attempt at a dead or
+    # frozen Redis costs the request its timeouts, and the outbox sweep sends the mail
+    # anyway (the row is committed).
     down_until = 0.0
 
 
 def _publish(task: Any, *args: Any) -> None:
+    """Ask a worker for ``task`` now, within a few seconds at worst: the broker's socket
+    timeouts (``BROKER_TIMEOUT_SECONDS``) bound each attempt, ``PUBLISH_RETRY_POLICY``
+    the attempts, and the message expires (each task sets its own ``expires``)."""
     if time.monotonic() < _Broker.down_until:
         return
     try:
-        task.apply_async(args, retry=False)
+        task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except Exception:
         _Broker.down_until = time.monotonic() + BROKER_DOWN_PAUSE_SECONDS
         logger.warning("outbox: could not reach the broker for %s", task.name, exc_info=True)

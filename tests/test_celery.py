@@ -17,6 +17,19 @@ def test_every_beat_entry_names_a_registered_task_and_expires():
         assert 0 < expires <= entry["schedule"], name
 
 
+def test_every_task_of_ours_has_time_limits_and_its_messages_expire():
+    app.loader.import_default_modules()
+    ours = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert "outbox.tasks.send_queued_emails" in ours
+    for name, task in ours.items():
+        assert 0 < task.soft_time_limit < task.time_limit, name
+        assert task.expires, name
+
+
+def test_a_worker_that_loses_the_broker_finishes_its_tasks_rather_than_cancel_them():
+    assert app.conf.worker_cancel_long_running_tasks_on_connection_loss is False
+
+
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_on_redis_runs_a_task_and_writes_to_the_database(redis_url, settings):

@@ -1,3 +1,4 @@
+import asyncio
 import email
 import socket
 import threading
@@ -35,12 +36,14 @@ def free_port() -> int:
 
 class SmtpSink:
     """A real SMTP server (aiosmtpd) that keeps what it accepts; ``refuse`` maps a
-    recipient to the reply it gets at RCPT, ``data_replies`` are the next DATA replies."""
+    recipient to the reply it gets at RCPT, ``data_replies`` are the next DATA replies,
+    ``delay`` the seconds it takes to accept a message (a slow relay)."""
 
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
         self.refuse: dict[str, str] = {}
         self.data_replies: list[str] = []
+        self.delay = 0.0
         self._lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
@@ -50,6 +53,8 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             if self.data_replies:
                 return self.data_replies.pop(0)
@@ -59,6 +64,10 @@ class SmtpSink:
     def recipients(self) -> list[str]:
         with self._lock:
             return [message["To"] for message in self.messages]
+
+    def message_ids(self) -> list[str]:
+        with self._lock:
+            return [message["Message-ID"] for message in self.messages]
 
 
 @contextmanager
@@ -227,11 +236,11 @@ def test_an_email_left_sending_by_a_dead_worker_is_sent_after_its_lease(time_mac
     OutboundEmail.objects.filter(pk=email_row.pk).update(
         state=EmailState.SENDING,
         attempts=1,
-        next_attempt_at=email_row.created_at + drain.SENDING_LEASE,
+        next_attempt_at=email_row.created_at + drain.sending_lease(),
     )
     time_machine.move_to(email_row.created_at + timedelta(minutes=1))
     assert send_due_emails().total() == 0
-    time_machine.move_to(email_row.created_at + drain.SENDING_LEASE)
+    time_machine.move_to(email_row.created_at + drain.sending_lease())
     assert send_due_emails()[Delivery.SENT] == 1
 
 
@@ -289,6 +298,18 @@ def test_the_outbox_sweep_stops_at_the_first_temporary_failure(smtp):
     untried = OutboundEmail.objects.exclude(last_error__startswith="421")
     assert [(row.state, row.attempts) for row in untried] == [(EmailState.QUEUED, 0)] * 2
     assert untried.due(timezone.now()).count() == 2
+
+
+def test_a_greylisted_recipient_waits_alone_and_the_drain_goes_on(smtp):
+    smtp.refuse["grey@example.org"] = "451 4.7.1 Greylisted, try again later"
+    queue(to="an@example.org", idempotency_key="k1")
+    grey = queue(to="grey@example.org", idempotency_key="k2")
+    queue(to="bert@example.org", idempotency_key="k3")
+    assert send_due_emails() == {Delivery.SENT: 2, Delivery.RETRY: 1}
+    assert sorted(smtp.recipients()) == ["an@example.org", "bert@example.org"]
+    grey.refresh_from_db()
+    assert (grey.state, grey.attempts) == (EmailState.QUEUED, 1)
+    assert grey.next_attempt_at > timezone.now()
 
 
 def test_a_permanent_smtp_failure_is_marked_and_never_retried(smtp, time_machine):

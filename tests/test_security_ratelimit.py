@@ -126,3 +126,24 @@ def test_a_used_or_expired_link_no_longer_opens(client, time_machine):
     link.used_at = link.created_at
     link.save()
     assert client.get(url).status_code == 410
+
+
+def test_a_patient_link_still_opens_when_the_cache_is_unreachable(
+    client, settings, monkeypatch, caplog
+):
+    from tests.test_outbox import free_port
+
+    settings.BACKPATH_LINK_RATE_LIMIT = 3
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    monkeypatch.setattr(ratelimit._Cache, "down_until", 0.0)
+    monkeypatch.setattr(ratelimit._Cache, "outage_logged", False)
+    for _ in range(5):
+        assert client.get("/intake/some-token/", REMOTE_ADDR="192.0.2.7").status_code == 404
+    outage = [r for r in caplog.records if "cache is unreachable" in r.getMessage()]
+    assert len(outage) == 1, "the outage is logged once, not per request"
