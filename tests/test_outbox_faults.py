@@ -58,7 +58,9 @@ def sink(settings) -> Iterator[SmtpSink]:  # type: ignore[no-untyped-def]
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_TIMEOUT = 5
+        # Generous: on a loaded machine the sink (a thread of this process) may answer
+        # late, and a timeout is a connection-level failure that ends the drain.
+        settings.EMAIL_TIMEOUT = 30
         yield smtp_server
 
 
