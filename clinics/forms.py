@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 DAY_FORMAT = "%d/%m/%Y"
 # Typed by people (slashes, dashes or dots), and ISO from scripts and old bookmarks.
 DAY_INPUT_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
-DAY_PATTERN = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{2}-\d{2}"
+# Browsers compile ``pattern`` with the ``v`` flag: "/" and "-" are escaped in a class.
+DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{4}-\d{2}-\d{2}"
 
 
 class DayInput(forms.DateInput):
