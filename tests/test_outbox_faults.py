@@ -46,6 +46,9 @@ from tests.test_outbox import SmtpSink, free_port, running_smtp_sink
 TEST_LEASE_SECONDS = 4
 # A worker killed while sending resends at most the mail it had not marked sent yet.
 DUPLICATE_BOUND = drain.MARK_SENT_EVERY
+# The queue is empty this soon after a crash (issue 17's bound, met in production with
+# the 2-minute lease; the tests' short lease leaves the margin to a loaded CI machine).
+RECOVERY_BOUND_SECONDS = 180
 # What a desk page or a patient link may take with Redis frozen (the issue's bound).
 ANSWER_WITHIN_SECONDS = 5.0
 
@@ -221,7 +224,7 @@ def test_a_worker_killed_while_sending_resends_at_most_its_unmarked_mail(postgre
     marked_before = OutboundEmail.objects.filter(state=EmailState.SENT).count()
 
     with drain_worker(smtp_port()), beat():
-        wait_for(queue_is_empty, "the queue to empty after the kill", seconds=120)
+        wait_for(queue_is_empty, "the queue to empty after the kill", seconds=300)
     seconds = time.monotonic() - killed_at
     time.sleep(0.5)  # room for a late duplicate to arrive
 
@@ -234,7 +237,7 @@ def test_a_worker_killed_while_sending_resends_at_most_its_unmarked_mail(postgre
     )
     assert (delivered, lost) == (len(expected), 0), figures
     assert duplicates <= DUPLICATE_BOUND, figures
-    assert seconds < 60, figures
+    assert seconds < RECOVERY_BOUND_SECONDS, figures
     assert set(Counter(sink.message_ids()).values()) <= {1, 2}, figures
 
 
@@ -259,7 +262,7 @@ def test_database_connections_terminated_mid_drain_recover_by_themselves(postgre
         for received in (60, 180):
             wait_for(lambda n=received: len(sink.recipients()) >= n, f"{received} mails out")
             terminate_other_connections()
-        wait_for(queue_is_empty, "the queue to empty", seconds=120)
+        wait_for(queue_is_empty, "the queue to empty", seconds=300)
     seconds = time.monotonic() - started
     time.sleep(0.5)
 
@@ -272,7 +275,7 @@ def test_database_connections_terminated_mid_drain_recover_by_themselves(postgre
     assert sum(terminated) >= 2, figures
     assert (delivered, lost) == (len(expected), 0), figures
     assert duplicates <= DUPLICATE_BOUND, figures
-    assert seconds < 60, figures
+    assert seconds < RECOVERY_BOUND_SECONDS, figures
 
 
 # --- Redis frozen ------------------------------------------------------------------------
