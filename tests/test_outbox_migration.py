@@ -18,7 +18,7 @@ def latest_targets(executor: MigrationExecutor) -> list[tuple[str, str]]:
     return executor.loader.graph.leaf_nodes()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_mail_queued_before_the_move_is_kept_with_its_follow_up_and_patient():
     intake = make_intake()
     follow_up = FollowUp.objects.get(episode=intake.episode)
