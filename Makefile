@@ -31,11 +31,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 run: $(VENV)/.installed-run
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
+	DEBUG=1 BACKPATH_DEMO=1 SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Backpath runs at http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	DEBUG=1 BACKPATH_PORT=$(PORT) SITE_URL=$(SITE_URL) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+	DEBUG=1 BACKPATH_DEMO=1 BACKPATH_PORT=$(PORT) SITE_URL=$(SITE_URL) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

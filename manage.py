@@ -4,12 +4,10 @@ import sys
 
 
 def main() -> None:
+    # No development default here: DEBUG is on only when the environment says so
+    # (`make run`, an `.env`, or `DEBUG=1 .venv/bin/python manage.py ...`), so a
+    # production shell without SECRET_KEY fails loudly instead of running in debug mode.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # A developer's shell has no SECRET_KEY: management commands there run in
-    # development mode. Production always sets SECRET_KEY (the web and worker refuse to
-    # start without it), so this default never applies there; DEBUG=0 set explicitly wins.
-    if "SECRET_KEY" not in os.environ:
-        os.environ.setdefault("DEBUG", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

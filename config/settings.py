@@ -247,7 +247,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Production hardening; all of these are on unless DEBUG.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only behind a reverse proxy that sets it (and strips a
+# client's own); a server reached directly would let any client claim HTTPS.
+BACKPATH_BEHIND_PROXY = env.bool("BACKPATH_BEHIND_PROXY", default=False)
+if BACKPATH_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not (DEBUG or TESTING))
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not (DEBUG or TESTING))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -351,17 +355,21 @@ CACHES = {
     )
 }
 
-# No request bodies and no query strings in the logs: a search URL carries a name.
+# No request bodies, query strings or link tokens in the logs: a search URL carries a
+# name, a patient link its token. Refusals (403) are one line, without a traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_query_strings": {"()": "security.logging.RedactQueryStrings"}},
+    "filters": {
+        "no_query_strings": {"()": "security.logging.RedactQueryStrings"},
+        "one_line_refusals": {"()": "security.logging.OneLineRefusals"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["no_query_strings"],
+            "filters": ["no_query_strings", "one_line_refusals"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

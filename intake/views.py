@@ -15,6 +15,7 @@ from clinics.access import role_required
 from clinics.i18n import current_language, patient_page_language
 from clinics.models import Role
 from clinics.paging import KeysetPage, page_of, page_size
+from clinics.redirects import safe_next
 from clinics.tokens import hash_token
 from intake import services, triage
 from intake.forms import AlertFilterForm, IntakeForm, PatientForm, SearchForm
@@ -253,7 +254,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
             {"alert": alert, "open_alert_count": Alert.objects.open().count(), "oob": True},
         )
     messages.success(request, _("Alert acknowledged."))
-    return redirect(request.POST.get("next") or reverse("intake:reception_home"))
+    return redirect(safe_next(request, reverse("intake:reception_home")))
 
 
 @role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)

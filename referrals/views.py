@@ -16,13 +16,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clinics.access import coordinator_campus, has_role, role_required
 from clinics.models import Campus, Role
 from clinics.paging import page_of
+from clinics.redirects import safe_next
 from intake import services as intake_services
 from intake.forms import GpForm
 from intake.models import Episode
@@ -64,15 +64,6 @@ def _get_visible(request: HttpRequest, pk: int) -> Referral:
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -226,11 +217,11 @@ def referral_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if _is_htmx(request):
             return _row_response(request, referral, error=refused.message)
         messages.error(request, refused.message)
-        return redirect(_next_url(request, detail_url))
+        return redirect(safe_next(request, detail_url))
     if _is_htmx(request):
         return _row_response(request, referral, done=_done_message(action))
     messages.success(request, _done_message(action))
-    return redirect(_next_url(request, detail_url))
+    return redirect(safe_next(request, detail_url))
 
 
 @role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)

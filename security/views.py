@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -14,6 +13,7 @@ from django_otp import match_token, user_has_device
 
 from clinics.access import home_url_for, role_required
 from clinics.models import Role
+from clinics.redirects import safe_next
 from security import twofactor
 from security.forms import TokenForm
 
@@ -21,12 +21,7 @@ ALL_ROLES = tuple(Role.values)
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return home_url_for(request.user)
+    return safe_next(request, home_url_for(request.user))
 
 
 def _redirect_with_next(url_name: str, request: HttpRequest) -> HttpResponse:

@@ -113,3 +113,10 @@ def coordinator_client(coordinator_bornem) -> Client:  # type: ignore[no-untyped
 @pytest.fixture
 def manager_client(manager) -> Client:  # type: ignore[no-untyped-def]
     return signed_in(manager)
+
+
+@pytest.fixture
+def demo_switches(settings, monkeypatch):  # type: ignore[no-untyped-def]
+    """The two switches ``seed_demo`` needs (``make run`` sets both)."""
+    settings.DEBUG = True
+    monkeypatch.setenv("BACKPATH_DEMO", "1")

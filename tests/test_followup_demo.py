@@ -38,8 +38,8 @@ def test_run_followups_refuses_a_time_it_cannot_read():
         call_command("run_followups", now="tomorrow morning")
 
 
-def test_the_demo_has_follow_ups_in_every_state_and_every_outcome():
-    call_command("seed_demo", "--allow-without-debug", stdout=StringIO())
+def test_the_demo_has_follow_ups_in_every_state_and_every_outcome(demo_switches):
+    call_command("seed_demo", stdout=StringIO())
     demo = FollowUp.objects.filter(episode__patient__no_insz_reason=DEMO_MARK)
     assert set(demo.values_list("state", flat=True)) == set(FollowUpState.values)
     assert set(demo.exclude(outcome="").values_list("outcome", flat=True)) == set(Outcome.values)
@@ -47,5 +47,5 @@ def test_the_demo_has_follow_ups_in_every_state_and_every_outcome():
     assert OutboundEmail.objects.filter(state="sent").exists()
     assert OutboundEmail.objects.failures_to_review().exists()
     count = Patient.objects.count()
-    call_command("seed_demo", "--allow-without-debug", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
     assert Patient.objects.count() == count

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -98,10 +99,12 @@ def test_the_coordinator_page_names_their_campus(client, coordinator_rumst):
 
 
 @pytest.mark.slow
-def test_seed_demo_is_idempotent_and_every_demo_login_works(client, django_user_model):
-    call_command("seed_demo", "--allow-without-debug")
+def test_seed_demo_is_idempotent_and_every_demo_login_works(
+    client, django_user_model, demo_switches
+):
+    call_command("seed_demo")
     count = django_user_model.objects.count()
-    call_command("seed_demo", "--allow-without-debug")
+    call_command("seed_demo")
     assert django_user_model.objects.count() == count
     from demo.clinics import DEMO_PASSWORD, DEMO_USERS
 
@@ -111,11 +114,79 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(client, django_user_
         client.logout()
 
 
-def test_seed_demo_refuses_to_run_without_debug():
+@pytest.mark.parametrize(("debug", "demo"), [(False, "1"), (True, None), (True, "0")])
+def test_seed_demo_needs_debug_and_backpath_demo(settings, monkeypatch, debug, demo):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError):
+    settings.DEBUG = debug
+    if demo is None:
+        monkeypatch.delenv("BACKPATH_DEMO", raising=False)
+    else:
+        monkeypatch.setenv("BACKPATH_DEMO", demo)
+    with pytest.raises(CommandError, match="BACKPATH_DEMO=1"):
         call_command("seed_demo")
+    assert not get_user_model().objects.exists()
+
+
+def test_seed_demo_refuses_a_database_with_real_accounts(demo_switches):
+    from django.core.management.base import CommandError
+
+    get_user_model().objects.create_user("dr.real", password="a-real-password-1")
+    with pytest.raises(CommandError, match="not demo accounts"):
+        call_command("seed_demo")
+    assert list(get_user_model().objects.values_list("username", flat=True)) == ["dr.real"]
+
+
+def test_manage_py_never_switches_debug_on_by_itself():
+    """No DEBUG and no SECRET_KEY in the environment: production mode, which refuses."""
+    env = _production_env()
+    del env["DEBUG"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_the_readmes_development_commands_still_work():
+    """The README's ``DEBUG=1 .venv/bin/python manage.py ...`` lines need nothing else."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env=_production_env(DEBUG="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_proxy_header_is_trusted_only_behind_a_proxy():
+    code = (
+        "from django.conf import settings; "
+        "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"
+    )
+    secret = {"SECRET_KEY": "x7" * 30 + "-production-like-secret-key-value"}
+    direct, proxied = (
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            env=_production_env(**secret, **extra),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        for extra in ({}, {"BACKPATH_BEHIND_PROXY": "1"})
+    )
+    assert direct == "None"
+    assert proxied == "('HTTP_X_FORWARDED_PROTO', 'https')"
 
 
 @pytest.mark.parametrize(
@@ -165,12 +236,12 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 @pytest.mark.slow
-def test_seed_demo_has_patients_with_every_disposition_and_adds_none_twice():
+def test_seed_demo_has_patients_with_every_disposition_and_adds_none_twice(demo_switches):
     from intake.models import IntakeAssessment, Patient
 
-    call_command("seed_demo", "--allow-without-debug")
+    call_command("seed_demo")
     patients = Patient.objects.count()
-    call_command("seed_demo", "--allow-without-debug")
+    call_command("seed_demo")
     assert Patient.objects.count() == patients >= 40
     dispositions = set(IntakeAssessment.objects.values_list("disposition", flat=True))
     assert dispositions == {"EMERGENCY", "GP_URGENT", "GP_SOON", "PHYSIO"}
