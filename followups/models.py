@@ -6,6 +6,7 @@ it along by ``next_action_at``. Nothing about the six-week schedule lives in the
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.access import user_roles
+from clinics.models import Role
 from clinics.tokens import hash_token
 from followups import outcome as rules
 from intake.models import EpisodeState
@@ -64,6 +67,17 @@ class Outcome(models.TextChoices):
 
 
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
+    def visible_to(self, user: Any) -> "FollowUpQuerySet":
+        """Follow-ups (and their answers) ``user`` may open: reception every one (they
+        phone patients clinic-wide), a physiotherapist those of the episodes they
+        treat, nobody else (docs/security.md, "Who may see what")."""
+        roles = user_roles(user)
+        if Role.RECEPTION in roles:
+            return self
+        if Role.PHYSIOTHERAPIST in roles:
+            return self.filter(episode__physio=user)
+        return self.none()
+
     def needing_action(self, now: datetime, *, mail_allowed: bool) -> "FollowUpQuerySet":
         """Rows the sweep must move at ``now``, oldest first (the partial sweep index).
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.access import role_required
 from clinics.i18n import patient_page_language
@@ -136,15 +136,24 @@ def _failures() -> tuple[list[OutboundEmail], int]:
 
 
 @role_required(Role.RECEPTION)
+@require_GET
 def call_list(request: HttpRequest) -> HttpResponse:
     """Who to phone, why, and their number; plus e-mails that could not be delivered."""
-    follow_ups = FollowUp.objects.call_list().select_related("episode__patient")
+    follow_ups = (
+        FollowUp.objects.visible_to(request.user).call_list().select_related("episode__patient")
+    )
     failures, failures_total = _failures()
+    page = page_of(request, follow_ups)
+    audit.log_listed(
+        request,
+        [f.episode.patient_id for f in page] + [e.patient_id for e in failures],
+        page="call list",
+    )
     return render(
         request,
         "followups/call_list.html",
         {
-            "page": page_of(request, follow_ups),
+            "page": page,
             "failures": failures,
             "failures_total": failures_total,
             "results": CallResult,
@@ -155,7 +164,8 @@ def call_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.RECEPTION)
 @require_POST
 def record_call(request: HttpRequest, pk: int) -> HttpResponse:
-    follow_up = get_object_or_404(FollowUp.objects.select_related("episode__patient"), pk=pk)
+    follow_ups = FollowUp.objects.visible_to(request.user).select_related("episode__patient")
+    follow_up = get_object_or_404(follow_ups, pk=pk)
     form = CallForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose whether the patient was reached."))
@@ -183,9 +193,11 @@ def record_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.RECEPTION)
+@require_http_methods(["GET", "POST"])
 def phone_answers(request: HttpRequest, pk: int) -> HttpResponse:
     """Reception types in the answers a patient gives by phone; same rules as the link."""
-    follow_up = get_object_or_404(FollowUp.objects.select_related("episode__patient"), pk=pk)
+    follow_ups = FollowUp.objects.visible_to(request.user).select_related("episode__patient")
+    follow_up = get_object_or_404(follow_ups, pk=pk)
     if follow_up.state not in PHONE_STATES:
         messages.warning(request, _("This follow-up cannot take answers any more."))
         return redirect("followups:call_list")
@@ -199,8 +211,7 @@ def phone_answers(request: HttpRequest, pk: int) -> HttpResponse:
             messages.warning(request, _("This follow-up was already answered."))
             return redirect("followups:call_list")
         return redirect("followups:result", pk=follow_up.pk)
-    if request.method == "GET":
-        audit.log_read(request, follow_up, action=ReadAction.EDIT_FORM)
+    audit.log_read(request, follow_up, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "followups/phone_answers.html",
@@ -210,10 +221,13 @@ def phone_answers(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
+@require_GET
 def result(request: HttpRequest, pk: int) -> HttpResponse:
-    """An answered follow-up: outcome, reasons, scores, and what to tell the patient."""
+    """An answered follow-up: outcome, reasons, scores, and what to tell the patient.
+    Reception sees every one, a physiotherapist those of their own episodes; any other
+    is a 404 like a missing one."""
     follow_up = get_object_or_404(
-        FollowUp.objects.select_related("episode__patient", "answered_by"),
+        FollowUp.objects.visible_to(request.user).select_related("episode__patient", "answered_by"),
         pk=pk,
         state=FollowUpState.ANSWERED,
     )
@@ -242,6 +256,7 @@ def dismiss_email(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.RECEPTION, Role.MANAGER)
+@require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     """The follow-up engine at a glance: this week's due follow-ups, invitations,
     response rate and the outbox."""
@@ -252,12 +267,18 @@ def overview(request: HttpRequest) -> HttpResponse:
         .order_by("due_at", "pk")
     )
     failures, failures_total = _failures()
+    page = page_of(request, due)
+    audit.log_listed(
+        request,
+        [f.episode.patient_id for f in page] + [e.patient_id for e in failures],
+        page="follow-up overview",
+    )
     return render(
         request,
         "followups/overview.html",
         {
             "figures": figures,
-            "page": page_of(request, due),
+            "page": page,
             "failures": failures,
             "failures_total": failures_total,
         },

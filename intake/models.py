@@ -1,12 +1,15 @@
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Func, Q, Subquery
+from django.db.models import Exists, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.access import user_roles
+from clinics.models import Role
 from intake import triage
 from intake.search import fold, parse_query
 
@@ -63,7 +66,38 @@ def name_order_key() -> Bytewise:
     return Bytewise("name_key")
 
 
+NOTHING = Q(pk__in=[])
+
+
+def episode_access(user: Any, prefix: str = "") -> Q:
+    """Which episodes ``user`` may see, as a filter on ``<prefix>``-related episodes.
+
+    The rule of docs/security.md ("Who may see what"), written once: reception every
+    episode (the desk serves the whole clinic); a physiotherapist their own episodes and
+    the unassigned queue (open, nobody took it yet); every other role none.
+    """
+    roles = user_roles(user)
+    if Role.RECEPTION in roles:
+        return Q()
+    if Role.PHYSIOTHERAPIST in roles:
+        return Q(**{f"{prefix}physio": user}) | Q(
+            **{f"{prefix}state": EpisodeState.OPEN, f"{prefix}physio__isnull": True}
+        )
+    return NOTHING
+
+
 class PatientQuerySet(models.QuerySet["Patient"]):
+    def visible_to(self, user: Any) -> "PatientQuerySet":
+        """Reception (registration, intake, calls) and managers (the privacy pages:
+        audit, export, erasure) every patient; a physiotherapist the patients of the
+        episodes they may see; nobody else (coordinators see a patient through a
+        referral, ``Referral.objects.visible_to``)."""
+        roles = user_roles(user)
+        if roles & {Role.RECEPTION, Role.MANAGER}:
+            return self
+        episodes = Episode.objects.filter(episode_access(user), patient=OuterRef("pk"))
+        return self.filter(Exists(episodes))
+
     def search(self, query: str) -> "PatientQuerySet":
         """Find patients by INSZ (11 digits), birth date (dd/mm/yyyy) or name prefix.
 
@@ -249,6 +283,17 @@ STATE_FOR_DISPOSITION = {
 
 
 class EpisodeQuerySet(models.QuerySet["Episode"]):
+    def visible_to(self, user: Any) -> "EpisodeQuerySet":
+        """The episodes ``user`` may open (``episode_access``)."""
+        return self.filter(episode_access(user))
+
+    def changeable_by(self, user: Any) -> "EpisodeQuerySet":
+        """The episodes whose plan, sessions, referral and discharge ``user`` may write:
+        a physiotherapist's own, while in treatment."""
+        if Role.PHYSIOTHERAPIST not in user_roles(user):
+            return self.none()
+        return self.filter(physio=user, state=EpisodeState.IN_TREATMENT)
+
     def physio_queue(self) -> "EpisodeQuerySet":
         """PHYSIO episodes no physiotherapist has taken yet, oldest first."""
         return self.filter(state=EpisodeState.OPEN, physio__isnull=True).order_by(
@@ -305,6 +350,9 @@ class IntakeSource(models.TextChoices):
 
 
 class IntakeAssessmentQuerySet(models.QuerySet["IntakeAssessment"]):
+    def visible_to(self, user: Any) -> "IntakeAssessmentQuerySet":
+        return self.filter(episode_access(user, "episode__"))
+
     def pending_review(self) -> "IntakeAssessmentQuerySet":
         """Intakes a patient filled in (link or kiosk) that reception has not checked yet."""
         return self.filter(reviewed_at__isnull=True).order_by("recorded_at")
@@ -388,6 +436,10 @@ def alert_urgency() -> models.Case:
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
+    def visible_to(self, user: Any) -> "AlertQuerySet":
+        """Alerts of the episodes ``user`` may see (reception: all of them)."""
+        return self.filter(episode_access(user, "episode__"))
+
     def open(self) -> "AlertQuerySet":
         return self.filter(acknowledged_at__isnull=True)
 

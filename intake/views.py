@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.access import role_required
 from clinics.i18n import current_language, patient_page_language
@@ -22,6 +22,7 @@ from intake.forms import AlertFilterForm, IntakeForm, PatientForm, SearchForm
 from intake.models import (
     Alert,
     Disposition,
+    Episode,
     IntakeAssessment,
     IntakeLink,
     IntakeSource,
@@ -104,7 +105,10 @@ def _alert_list(request: HttpRequest, today: date) -> dict[str, Any]:
     number of open alerts (not capped by the page)."""
     filters = AlertFilterForm(request.GET if "status" in request.GET else None)
     alerts = filters.alerts(
-        Alert.objects.select_related("episode__patient", "acknowledged_by"), today
+        Alert.objects.visible_to(request.user).select_related(
+            "episode__patient", "acknowledged_by"
+        ),
+        today,
     )
     page = page_of(request, alerts, "alerts_page")
     open_count = page.paginator.count if filters.shows_all_open() else Alert.objects.open().count()
@@ -112,29 +116,37 @@ def _alert_list(request: HttpRequest, today: date) -> dict[str, Any]:
 
 
 @role_required(Role.RECEPTION)
+@require_GET
 def reception_home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    user = request.user
+    intakes = IntakeAssessment.objects.visible_to(user)
     context = {
         "search_form": SearchForm(),
         **_alert_list(request, today),
-        "pending": IntakeAssessment.objects.pending_review().select_related("episode__patient")[
-            :PENDING_ON_HOME
-        ],
-        "todays_intakes": IntakeAssessment.objects.recorded_on(today).select_related(
-            "episode__patient", "recorded_by"
-        )[:TODAY_ON_HOME],
+        "pending": list(
+            intakes.pending_review().select_related("episode__patient")[:PENDING_ON_HOME]
+        ),
+        "todays_intakes": list(
+            intakes.recorded_on(today).select_related("episode__patient", "recorded_by")[
+                :TODAY_ON_HOME
+            ]
+        ),
         "today": today,
     }
+    shown = [*context["alerts"], *context["pending"], *context["todays_intakes"]]
+    audit.log_listed(request, [row.episode.patient_id for row in shown], page="reception")
     return render(request, "intake/reception_home.html", context)
 
 
 @role_required(Role.RECEPTION)
+@require_GET
 def patient_search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.data.get("q", "").strip() if form.is_valid() else ""
     found: dict[str, Any] = {"patients": [], "page": 1, "has_next": False}
     if query:
-        found = _search_page(request, Patient.objects.search(query))
+        found = _search_page(request, Patient.objects.visible_to(request.user).search(query))
         audit.log_search(request, found["patients"], kind=search_kind(query))
     return render(
         request,
@@ -144,6 +156,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.RECEPTION)
+@require_http_methods(["GET", "POST"])
 def patient_new(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, initial={"language": Language.NL})
     if request.method == "POST" and form.is_valid():
@@ -164,15 +177,15 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.RECEPTION)
+@require_http_methods(["GET", "POST"])
 def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=patient_id)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         services.update_patient(form)
         messages.success(request, _("Patient details saved."))
         return redirect("intake:patient_detail", patient.pk)
-    if request.method == "GET":
-        audit.log_read(request, patient, action=ReadAction.EDIT_FORM)
+    audit.log_read(request, patient, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "intake/patient_form.html",
@@ -181,20 +194,29 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @role_required(Role.RECEPTION)
+@require_GET
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.select_related("campus_preference"), pk=patient_id)
-    episodes = patient.episodes.select_related("intake", "physio").order_by("-intake_date", "-id")
+    patients = Patient.objects.visible_to(request.user).select_related("campus_preference")
+    patient = get_object_or_404(patients, pk=patient_id)
+    episodes = (
+        Episode.objects.visible_to(request.user)
+        .filter(patient=patient)
+        .select_related("intake", "physio")
+        .order_by("-intake_date", "-id")
+    )
     audit.log_read(request, patient)
     return render(request, "intake/patient_detail.html", {"patient": patient, "episodes": episodes})
 
 
 @role_required(Role.RECEPTION)
+@require_http_methods(["GET", "POST"])
 def intake_new(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=patient_id)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         assessment = _record(form, patient, by=request.user, source=IntakeSource.DESK)
         return redirect("intake:intake_result", assessment.pk)
+    audit.log_read(request, patient, action=ReadAction.EDIT_FORM)
     return render(request, "intake/intake_form.html", {"form": form, "patient": patient})
 
 
@@ -213,9 +235,11 @@ def _record(form: IntakeForm, patient: Patient, *, by, source: str) -> IntakeAss
 
 
 @role_required(Role.RECEPTION)
+@require_GET
 def intake_result(request: HttpRequest, intake_id: int) -> HttpResponse:
+    intakes = IntakeAssessment.objects.visible_to(request.user)
     assessment = get_object_or_404(
-        IntakeAssessment.objects.select_related("episode__patient", "recorded_by"), pk=intake_id
+        intakes.select_related("episode__patient", "recorded_by"), pk=intake_id
     )
     audit.log_read(request, assessment)
     language = current_language()
@@ -236,6 +260,7 @@ def intake_result(request: HttpRequest, intake_id: int) -> HttpResponse:
 @role_required(Role.RECEPTION)
 @require_POST
 def intake_review(request: HttpRequest, intake_id: int) -> HttpResponse:
+    get_object_or_404(IntakeAssessment.objects.visible_to(request.user), pk=intake_id)
     if services.review_intake(intake_id, by=request.user):
         messages.success(request, _("Intake checked."))
     return redirect("intake:intake_result", intake_id)
@@ -244,10 +269,12 @@ def intake_review(request: HttpRequest, intake_id: int) -> HttpResponse:
 @role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
 @require_POST
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = get_object_or_404(Alert.objects.select_related("episode__patient"), pk=alert_id)
+    alerts = Alert.objects.visible_to(request.user).select_related("episode__patient")
+    alert = get_object_or_404(alerts, pk=alert_id)
     services.acknowledge_alert(alert.pk, by=request.user)
     if request.headers.get("HX-Request"):
         alert.refresh_from_db()
+        audit.log_listed(request, [alert.episode.patient_id], page="alert row")
         return render(
             request,
             "intake/_alert_row.html",
@@ -258,6 +285,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 @role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
+@require_GET
 def advice_sheet(request: HttpRequest, disposition: str, language: str) -> HttpResponse:
     if disposition not in Disposition.values or language not in triage.LANGUAGES:
         raise Http404
@@ -276,13 +304,14 @@ def advice_sheet(request: HttpRequest, disposition: str, language: str) -> HttpR
 @role_required(Role.RECEPTION)
 @require_POST
 def intake_link_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=patient_id)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
     kiosk = request.POST.get("kiosk") == "1"
     link, token = services.create_intake_link(patient, by=request.user, kiosk=kiosk)
     url = request.build_absolute_uri(reverse("intake_public:self_intake", args=[token]))
     if kiosk:
         return redirect(url)
     emailed = services.email_intake_link(link, url)
+    audit.log_read(request, patient, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "intake/intake_link_created.html",

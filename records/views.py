@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from clinics.access import role_required
 from clinics.models import Role
@@ -27,13 +28,16 @@ SEARCH_RESULTS = 25
 
 
 @role_required(Role.MANAGER)
+@require_GET
 def audit_home(request: HttpRequest) -> HttpResponse:
     """Find a patient's file to see who looked at it, export it or handle an erasure."""
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     patients: list[Patient] = []
     if query:
-        patients = list(Patient.objects.search(query).in_name_order()[:SEARCH_RESULTS])
+        patients = list(
+            Patient.objects.visible_to(request.user).search(query).in_name_order()[:SEARCH_RESULTS]
+        )
         audit.log_search(request, patients, kind=search_kind(query))
     return render(
         request,
@@ -43,9 +47,10 @@ def audit_home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
+@require_GET
 def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Who looked at this file, and what changed in it."""
-    patient = get_object_or_404(Patient, pk=patient_id)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
     audit.log_read(request, patient, action=ReadAction.AUDIT)
     reads = page_of(request, ReadLog.objects.for_patient(patient.pk), "reads")
     changes = page_of(
@@ -102,25 +107,28 @@ def _download(data: dict[str, Any], filename: str, content_type: str) -> HttpRes
 
 
 @role_required(Role.MANAGER)
+@require_GET
 def export_json(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=patient_id)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
     audit.log_read(request, patient, action=ReadAction.EXPORT)
     data = gdpr.export_record(patient)
     return _download(data, f"patient-{patient.pk}.json", "application/json")
 
 
 @role_required(Role.MANAGER)
+@require_GET
 def export_fhir(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=patient_id)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
     bundle = patient_bundle(patient)
     audit.log_read(request, patient, action=ReadAction.EXPORT)
     return _download(bundle, f"patient-{patient.pk}.fhir.json", "application/fhir+json")
 
 
 @role_required(Role.MANAGER)
+@require_http_methods(["GET", "POST"])
 def erase(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Handle a patient's request for erasure (pseudonymisation after the retention period)."""
-    patient = get_object_or_404(Patient, pk=patient_id)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
     retention = gdpr.retention_of(patient)
     form = ErasureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -134,6 +142,7 @@ def erase(request: HttpRequest, patient_id: int) -> HttpResponse:
                 % {"date": record.keep_until.strftime("%d/%m/%Y")},
             )
         return redirect("records:patient_audit", patient.pk)
+    audit.log_read(request, patient, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "records/erase.html",

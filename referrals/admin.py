@@ -1,52 +1,11 @@
+"""Campuses, catchments and capacity. Referrals are not in the admin: they are patient
+data, which the admin role does not see (docs/security.md, "The admin and patient data")."""
+
 from django.contrib import admin
 
 from clinics.models import Campus, CatchmentPostcode
-from referrals.models import CampusCapacityChange, Referral, ReferralEvent, ReferralLetter
+from referrals.models import CampusCapacityChange
 from referrals.services import log_capacity_change
-
-
-class ReferralEventInline(admin.TabularInline):
-    model = ReferralEvent
-    extra = 0
-    can_delete = False
-    fields = ("at", "action", "from_state", "to_state", "from_campus", "to_campus", "by", "note")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-class ReferralLetterInline(admin.TabularInline):
-    model = ReferralLetter
-    extra = 0
-    can_delete = False
-    fields = ("version", "language", "campus", "created_at", "created_by")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).defer("pdf")
-
-
-@admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
-    """Read-only: every change goes through the lifecycle services (and leaves an event)."""
-
-    list_display = ("id", "episode", "state", "campus", "source", "created_at", "sent_at")
-    list_filter = ("state", "campus", "source")
-    list_select_related = ("episode__patient", "campus")
-    inlines = [ReferralEventInline, ReferralLetterInline]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(CampusCapacityChange)

@@ -5,12 +5,16 @@ made by a service in ``referrals.services`` under a row lock and leaves a
 ``ReferralEvent`` with who did it and when.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.access import coordinator_campus, user_roles
+from clinics.models import Role
 from referrals import routing
 
 
@@ -103,11 +107,35 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         """Sent, but no campus took them: the "no campus available" queue, oldest first."""
         return self.filter(state=ReferralState.SENT, campus__isnull=True).order_by("sent_at", "id")
 
-    def visible_to_coordinator(self, campus: object) -> "ReferralQuerySet":
-        """A coordinator's referrals: their campus past the proposal, and the unassigned queue."""
+    def visible_to(self, user: Any) -> "ReferralQuerySet":
+        """The referrals ``user`` may open (docs/security.md, "Who may see what").
+
+        A physiotherapist: those of the episodes they treat, and the proposals a
+        follow-up made for an episode nobody treats (like the unassigned queue: one of
+        them approves or cancels it). A coordinator: their campus's past the proposal
+        and the no-campus queue (``visible_to_coordinator``). Nobody else.
+        """
+        roles = user_roles(user)
+        condition = Q(pk__in=[])
+        if Role.PHYSIOTHERAPIST in roles:
+            condition |= Q(episode__physio=user) | Q(
+                state=ReferralState.PROPOSED,
+                source=ReferralSource.FOLLOW_UP,
+                episode__physio__isnull=True,
+            )
+        if Role.COORDINATOR in roles:
+            condition |= self._coordinator_condition(coordinator_campus(user))
+        return self.filter(condition)
+
+    @staticmethod
+    def _coordinator_condition(campus: object) -> Q:
         own = Q(campus=campus) & ~Q(state=ReferralState.PROPOSED)
         unassigned = Q(campus__isnull=True, state=ReferralState.SENT)
-        return self.filter(own | unassigned) if campus is not None else self.filter(unassigned)
+        return (own | unassigned) if campus is not None else unassigned
+
+    def visible_to_coordinator(self, campus: object) -> "ReferralQuerySet":
+        """A coordinator's referrals: their campus past the proposal, and the unassigned queue."""
+        return self.filter(self._coordinator_condition(campus))
 
     def oldest_first(self) -> "ReferralQuerySet":
         return self.order_by(models.F("sent_at").asc(nulls_last=True), "created_at", "id")

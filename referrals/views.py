@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.access import coordinator_campus, has_role, role_required
 from clinics.models import Campus, Role
@@ -48,18 +48,10 @@ CAPACITY_LOG_ROWS = 20
 # --- access -------------------------------------------------------------------------------
 
 
-def _visible_referrals(user: Any) -> Any:
-    """The referrals a user may open: physiotherapists all, a coordinator their campus's."""
-    if has_role(user, Role.PHYSIOTHERAPIST):
-        return Referral.objects.all()
-    if has_role(user, Role.COORDINATOR):
-        return Referral.objects.visible_to_coordinator(coordinator_campus(user))
-    return Referral.objects.none()
-
-
 def _get_visible(request: HttpRequest, pk: int) -> Referral:
-    """The referral, or 404 when it does not exist or belongs to another campus."""
-    return get_object_or_404(_visible_referrals(request.user).with_people(), pk=pk)
+    """The referral, or 404 alike when it does not exist or is not the user's to see
+    (``Referral.objects.visible_to``: another campus's, another physiotherapist's)."""
+    return get_object_or_404(Referral.objects.visible_to(request.user).with_people(), pk=pk)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -182,6 +174,7 @@ def _row_response(request: HttpRequest, referral: Referral, **extra: Any) -> Htt
         "mine_id": mine.pk if mine else None,
         **extra,
     }
+    audit.log_listed(request, [referral.episode.patient_id], page="referral row")
     return render(request, template, context)
 
 
@@ -194,7 +187,9 @@ def _today() -> Any:
 def referral_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     spec = _action_or_404(request, action)
     referral = get_object_or_404(Referral.objects.with_people(), pk=pk)
-    if not _visible_referrals(request.user).filter(pk=pk).exists():
+    if not Referral.objects.visible_to(request.user).filter(pk=pk).exists():
+        if not has_role(request.user, Role.COORDINATOR):
+            raise Http404
         mine = coordinator_campus(request.user)
         if referral.campus_id is not None and (mine is None or referral.campus_id != mine.pk):
             message = _(
@@ -208,6 +203,7 @@ def referral_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if form is not None and not form.is_valid():
         if _is_htmx(request):
             return _row_response(request, referral, form=form, form_action=action)
+        audit.log_read(request, referral)
         return _render_detail(request, referral, bound={action: form}, status=400)
     try:
         spec.run(referral, request.user, form.cleaned_data if form is not None else {})
@@ -297,6 +293,7 @@ def _render_detail(
 
 
 @role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)
+@require_GET
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _get_visible(request, pk)
     audit.log_read(request, referral)
@@ -304,6 +301,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.COORDINATOR)
+@require_GET
 def coordinator_home(request: HttpRequest) -> HttpResponse:
     campus = coordinator_campus(request.user)
     filter_form = referral_forms.StateFilterForm(request.GET or None)
@@ -331,15 +329,23 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
         "none_accepting": not any(w.accepting for w in waits),
         "today": _today(),
     }
+    shown = [r.episode.patient_id for r in context["page"]]
+    audit.log_listed(
+        request, shown + [r.episode.patient_id for r in context["unassigned"]], page="coordinator"
+    )
     return render(request, "referrals/coordinator_home.html", context)
 
 
 @role_required(Role.PHYSIOTHERAPIST)
+@require_GET
 def proposals(request: HttpRequest) -> HttpResponse:
-    """Proposed referrals to approve (oldest first), and the others by state."""
+    """Proposed referrals to approve (oldest first), and the others by state: those of
+    the physiotherapist's episodes (``Referral.objects.visible_to``)."""
     filter_form = referral_forms.StateFilterForm(request.GET or None)
     state = filter_form.selected(default=ReferralState.PROPOSED)
-    referrals = Referral.objects.with_people().select_related("episode__physio")
+    referrals = (
+        Referral.objects.visible_to(request.user).with_people().select_related("episode__physio")
+    )
     if state == referral_forms.OPEN:
         referrals = referrals.filter(state__in=OPEN_STATES)
     elif state != referral_forms.ALL:
@@ -353,13 +359,19 @@ def proposals(request: HttpRequest) -> HttpResponse:
         "waits": waits,
         "none_accepting": not any(w.accepting for w in waits),
     }
+    audit.log_listed(request, [r.episode.patient_id for r in context["page"]], page="proposals")
     return render(request, "referrals/proposals.html", context)
 
 
 @role_required(Role.PHYSIOTHERAPIST)
+@require_http_methods(["GET", "POST"])
 def episode_referral(request: HttpRequest, episode_id: int) -> HttpResponse:
-    """The episode's active referral, or the form to propose one."""
-    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=episode_id)
+    """The episode's active referral, or the form to propose one: only for the
+    physiotherapist's own episode in treatment (``changeable_by``); any other episode
+    is a 404 like a missing one."""
+    episode = get_object_or_404(
+        Episode.objects.changeable_by(request.user).select_related("patient"), pk=episode_id
+    )
     active = episode.referrals.active().first()
     if active is not None:
         return redirect("referrals:detail", active.pk)
@@ -376,6 +388,7 @@ def episode_referral(request: HttpRequest, episode_id: int) -> HttpResponse:
         )
         return redirect("referrals:detail", referral.pk)
     past = episode.referrals.select_related("campus").order_by("-created_at")
+    audit.log_read(request, episode, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "referrals/propose.html",
@@ -384,6 +397,7 @@ def episode_referral(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 @role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)
+@require_GET
 def letter_download(request: HttpRequest, pk: int, version: int | None = None) -> HttpResponse:
     referral = _get_visible(request, pk)
     letters = ReferralLetter.objects.filter(referral=referral)
@@ -403,12 +417,16 @@ def letter_download(request: HttpRequest, pk: int, version: int | None = None) -
 
 
 @role_required(Role.MANAGER, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
 def capacity(request: HttpRequest) -> HttpResponse:
     """Weekly capacity and 'accepting referrals' per campus, with the change log."""
     bound_pk = None
     bound_form = None
-    if request.method == "POST":
-        campus = get_object_or_404(Campus, pk=request.POST.get("campus"))
+    campus = _posted_campus(request) if request.method == "POST" else None
+    refused = request.method == "POST" and campus is None
+    if refused:
+        messages.error(request, _("Choose one of the campuses below."))
+    if campus is not None:
         bound_pk = campus.pk
         bound_form = referral_forms.CapacityForm(
             request.POST, prefix=f"c{campus.pk}", instance=campus
@@ -447,7 +465,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
             "changes": changes,
             "none_accepting": not any(w.accepting for w in waits),
         },
-        status=400 if bound_form is not None else 200,
+        status=400 if bound_form is not None or refused else 200,
     )
 
 
@@ -465,3 +483,11 @@ def referral_gp(request: HttpRequest, pk: int) -> HttpResponse:
         services.regenerate_letter(referral, by=request.user)
     messages.success(request, _("The GP is recorded; the letter is ready."))
     return redirect("referrals:detail", referral.pk)
+
+
+def _posted_campus(request: HttpRequest) -> Campus | None:
+    """The campus the form names, or None for anything else ("abc", an unknown id)."""
+    value = request.POST.get("campus", "")
+    if not (value.isascii() and value.isdigit() and len(value) < 10):
+        return None
+    return Campus.objects.filter(pk=int(value)).first()

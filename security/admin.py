@@ -1,8 +1,13 @@
-"""Admin views of the audit trail: read-only, nobody may change or delete a row."""
+"""Admin views of the audit trail: read-only, nobody may change or delete a row.
+
+The admin role offers no patient data (docs/security.md, "The admin and patient data"):
+the read log and the erasure register hold ids, roles and dates only and stay here;
+auditlog's change log holds the old and new values of patient fields, so it is taken
+out of the admin (managers browse it, field names only, under "Privacy and audit").
+"""
 
 from typing import Any
 
-from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin
 from django.http import HttpRequest
@@ -35,12 +40,5 @@ class ErasureRecordAdmin(ReadOnlyAdmin):
     list_filter = ("outcome",)
 
 
-class AppendOnlyLogEntryAdmin(LogEntryAdmin):
-    """auditlog's own admin allows deleting entries along with a deleted object; ours never."""
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-admin.site.unregister(LogEntry)
-admin.site.register(LogEntry, AppendOnlyLogEntryAdmin)
+if admin.site.is_registered(LogEntry):
+    admin.site.unregister(LogEntry)

@@ -42,7 +42,12 @@ def patient_id_of(obj: models.Model) -> int | None:
     """The patient a row belongs to: itself, its ``patient``, or its episode's patient."""
     if obj._meta.label_lower == "intake.patient":
         return int(obj.pk)
-    for path in ("patient_id", "episode.patient_id", "referral.episode.patient_id"):
+    for path in (
+        "patient_id",
+        "episode.patient_id",
+        "referral.episode.patient_id",
+        "plan.episode.patient_id",
+    ):
         value: Any = obj
         for attribute in path.split("."):
             value = getattr(value, attribute, None)
@@ -76,6 +81,19 @@ def log_read(request: HttpRequest, obj: models.Model, *, action: str = ReadActio
     entry = _entry(request, action=action, patient_id=patient_id_of(obj), obj=obj)
     entry.save()
     return entry
+
+
+def log_listed(request: HttpRequest, patient_ids: Iterable[int | None], *, page: str) -> None:
+    """Record that a list page or an htmx row showed these patients: one compact row per
+    patient (no object, ``detail`` names the list), in one query; nothing when the
+    list was empty."""
+    entries = []
+    for patient_id in dict.fromkeys(pk for pk in patient_ids if pk is not None):
+        entry = _entry(request, action=ReadAction.LIST, patient_id=patient_id)
+        entry.detail = page
+        entries.append(entry)
+    if entries:
+        ReadLog.objects.bulk_create(entries)
 
 
 def log_search(request: HttpRequest, patients: Iterable[Any], *, kind: str) -> None:

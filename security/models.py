@@ -46,6 +46,7 @@ class ReadAction(models.TextChoices):
     SEARCH = "search", _("shown in search results")
     EXPORT = "export", _("exported")
     AUDIT = "audit", _("audit trail viewed")
+    LIST = "listed", _("shown in a list")
 
 
 class ReadLogQuerySet(AppendOnlyQuerySet):

@@ -27,7 +27,6 @@ from tests.factories import (
     StaffFactory,
     make_episode_in_treatment,
     make_intake,
-    make_referral,
 )
 
 pytestmark = pytest.mark.django_db
@@ -95,12 +94,14 @@ class Samples:
 
     @property
     def answered_follow_up(self) -> Any:
+        """Of an episode the physiotherapist treats."""
+
         def make() -> Any:
             from demo.followups import IMPROVING
             from followups.models import FollowUp
             from pathway.services import answer_follow_up
 
-            follow_up = make_intake().episode.follow_ups.get(number=1)
+            follow_up = self.treated_episode.follow_ups.get(number=1)
             FollowUp.objects.filter(pk=follow_up.pk).update(state="invited")
             return answer_follow_up(follow_up, IMPROVING, channel="link")
 
@@ -108,13 +109,16 @@ class Samples:
 
     @property
     def referral(self) -> Any:
-        """Sent to Bornem (postcode 2880), so the Bornem coordinator sees it."""
+        """For an episode the physiotherapist treats, sent to Bornem (postcode 2880), so
+        the Bornem coordinator sees it."""
 
         def make() -> Any:
-            from referrals.services import send_referral
+            from referrals.services import propose_referral, send_referral
 
-            referral = make_referral(postcode="2880")
-            return send_referral(referral, by=self.users[PHYSIO])
+            physio = self.users[PHYSIO]
+            episode = make_episode_in_treatment(physio, patient=PatientFactory(postcode="2880"))
+            referral = propose_referral(episode, source="physio", reason="Still in pain", by=physio)
+            return send_referral(referral, by=physio)
 
         return self._once("referral", make)
 
@@ -428,4 +432,231 @@ def test_a_physiotherapist_cannot_open_a_colleagues_episode(users):
     client = Client()
     client.force_login(colleague)
     for name in ("treatment:episode", "treatment:plan", "treatment:handout"):
-        assert client.get(reverse(name, args=[episode.pk])).status_code == 403, name
+        assert client.get(reverse(name, args=[episode.pk])).status_code == 404, name
+
+
+# --- object-level rules (issue 15) --------------------------------------------------------
+# Every URL with an object id has a row in ``OBJECT_RULES``: either the object belongs to
+# someone (an episode to its physiotherapist, a referral to its episode's physiotherapist
+# and its campus) and a user holding the same role who is NOT the owner tries it, with
+# GET and POST, and gets 404 (or the stated answer), sees no patient name, and changes
+# nothing in the database; or the page serves the whole clinic (``ClinicWide``) and says
+# why. ``test_every_object_url_has_a_rule`` fails when a new object URL has no row.
+
+COLLEAGUE, RUMST = "colleague", "coordinator_rumst"
+
+
+@dataclass(frozen=True)
+class NotTheirs:
+    outsider: str
+    kwargs: Callable[["Samples"], dict[str, Any]]
+    get: int = 404
+    post: int = 404
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ClinicWide:
+    reason: str
+
+
+RECEPTION_DESK = ClinicWide("reception serves the whole clinic: registration, intake, calls")
+PRIVACY_OFFICE = ClinicWide("the manager handles every patient's audit, export and erasure")
+
+
+def _emergency_episode(s: Samples) -> dict[str, Any]:
+    """An emergency patient no physiotherapist ever saw."""
+    return {"pk": make_intake(fever=True).episode.pk}
+
+
+def _closed_episode(s: Samples) -> Any:
+    from pathway.services import discharge
+
+    episode = make_episode_in_treatment(s.users[PHYSIO])
+    discharge(episode, by=s.users[PHYSIO], outcome="recovered")
+    return episode
+
+
+def _owned_alert(s: Samples) -> dict[str, Any]:
+    from intake.services import raise_alert
+
+    alert = raise_alert(s.treated_episode, kind="follow_up", disposition="GP_SOON", reasons=[])
+    return {"alert_id": alert.pk}
+
+
+def _referral_action(action: str) -> Callable[[Samples], dict[str, Any]]:
+    return lambda s: {"pk": s.referral.pk, "action": action}
+
+
+def _episode_of(make: Callable[[Samples], Any]) -> Callable[[Samples], dict[str, Any]]:
+    return lambda s: {"episode_id": make(s).pk}
+
+
+OBJECT_RULES: dict[str, ClinicWide | tuple[NotTheirs, ...]] = {
+    "intake:patient_detail": RECEPTION_DESK,
+    "intake:patient_edit": RECEPTION_DESK,
+    "intake:intake_new": RECEPTION_DESK,
+    "intake:intake_link": RECEPTION_DESK,
+    "intake:intake_result": RECEPTION_DESK,
+    "intake:intake_review": RECEPTION_DESK,
+    "intake:alert_acknowledge": (
+        NotTheirs(COLLEAGUE, _owned_alert, get=405),
+        NotTheirs(COLLEAGUE, lambda s: {"alert_id": s.alert.pk}, get=405),
+    ),
+    "treatment:episode": (
+        NotTheirs(COLLEAGUE, _treated, post=405),
+        NotTheirs(COLLEAGUE, _emergency_episode, post=405),
+    ),
+    "treatment:take": (
+        NotTheirs(COLLEAGUE, _treated, get=405, post=302, note="told it was taken, no name"),
+        NotTheirs(COLLEAGUE, _emergency_episode, get=405),
+    ),
+    "treatment:plan": (NotTheirs(COLLEAGUE, _treated),),
+    "treatment:session_new": (NotTheirs(COLLEAGUE, _treated),),
+    "treatment:handout": (NotTheirs(COLLEAGUE, _treated, post=405),),
+    "treatment:discharge": (NotTheirs(COLLEAGUE, _treated),),
+    "referrals:for_episode": (
+        NotTheirs(COLLEAGUE, _episode_of(lambda s: s.treated_episode)),
+        NotTheirs(COLLEAGUE, lambda s: {"episode_id": _emergency_episode(s)["pk"]}),
+        NotTheirs(PHYSIO, _episode_of(_closed_episode), note="their own, but closed: no proposal"),
+    ),
+    "referrals:detail": (
+        NotTheirs(COLLEAGUE, _referral, post=405),
+        NotTheirs(RUMST, _referral, post=405),
+    ),
+    "referrals:letter": (
+        NotTheirs(COLLEAGUE, _referral, post=405),
+        NotTheirs(RUMST, _referral, post=405),
+    ),
+    "referrals:letter_version": (
+        NotTheirs(COLLEAGUE, lambda s: {"pk": s.referral.pk, "version": 1}, post=405),
+        NotTheirs(RUMST, lambda s: {"pk": s.referral.pk, "version": 1}, post=405),
+    ),
+    "referrals:row": (
+        NotTheirs(COLLEAGUE, _referral, post=405),
+        NotTheirs(RUMST, _referral, post=405),
+    ),
+    "referrals:action": (
+        NotTheirs(COLLEAGUE, _referral_action("cancel"), get=405),
+        NotTheirs(COLLEAGUE, _referral_action("letter"), get=405),
+        NotTheirs(
+            RUMST,
+            _referral_action("accept"),
+            get=405,
+            post=403,
+            note="a coordinator is told it is another campus's (no patient named)",
+        ),
+    ),
+    "referrals:gp": (NotTheirs(COLLEAGUE, _referral, get=405),),
+    "referrals:action_form": (
+        NotTheirs(COLLEAGUE, _referral_action("cancel"), post=405),
+        NotTheirs(RUMST, _referral_action("accept"), post=405),
+    ),
+    "followups:result": (
+        NotTheirs(COLLEAGUE, lambda s: {"pk": s.answered_follow_up.pk}, post=405),
+    ),
+    "followups:record_call": RECEPTION_DESK,
+    "followups:phone_answers": RECEPTION_DESK,
+    "followups:dismiss_email": RECEPTION_DESK,
+    "records:patient_audit": PRIVACY_OFFICE,
+    "records:export_json": PRIVACY_OFFICE,
+    "records:export_fhir": PRIVACY_OFFICE,
+    "records:erase": PRIVACY_OFFICE,
+}
+
+
+def _object_url_names() -> list[str]:
+    """URL names (outside the admin) whose pattern takes an integer id."""
+    from django.urls.converters import IntConverter
+
+    names = []
+
+    def walk(patterns: list[Any], namespace: str, converters: dict[str, Any]) -> None:
+        for pattern in patterns:
+            found = {**converters, **getattr(pattern.pattern, "converters", {})}
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern.url_patterns, inner, found)
+            elif pattern.name and namespace != ADMIN_NAMESPACE:
+                if any(isinstance(c, IntConverter) for c in found.values()):
+                    names.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, "", {})
+    return sorted(names)
+
+
+def test_every_object_url_has_a_rule():
+    missing = sorted(set(_object_url_names()) - set(OBJECT_RULES))
+    assert not missing, f"add these object URLs to OBJECT_RULES in {__file__}: {missing}"
+    assert not set(OBJECT_RULES) - set(_object_url_names())
+
+
+def _database() -> dict[str, list[Any]]:
+    """Every row of every table (sessions aside): the test database is small."""
+    from django.apps import apps
+
+    rows = {}
+    for model in apps.get_models():
+        if model._meta.label_lower in ("sessions.session",):
+            continue
+        rows[model._meta.label_lower] = sorted(
+            model._base_manager.values_list(), key=lambda row: str(row[0])
+        )
+    return rows
+
+
+@pytest.fixture
+def outsiders(users) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        **users,
+        COLLEAGUE: StaffFactory(username="matrix.colleague", role="physiotherapist"),
+        RUMST: StaffFactory(username="matrix.rumst", role="coordinator", campus_code="rumst"),
+    }
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(name, index, id=f"{name}[{index}]")
+        for name, rule in sorted(OBJECT_RULES.items())
+        if isinstance(rule, tuple)
+        for index in range(len(rule))
+    ]
+
+
+@pytest.mark.parametrize(("name", "index"), _cases())
+def test_a_user_of_the_same_role_who_is_not_the_owner_gets_nothing(name, index, outsiders):
+    from intake.models import Patient
+
+    case = OBJECT_RULES[name][index]  # type: ignore[index]
+    url = reverse(name, kwargs=case.kwargs(Samples(outsiders)))
+    # Full names, and last names long enough not to occur in any page by chance.
+    names = [n for p in Patient.objects.all() for n in (p.full_name, p.last_name) if len(n) > 5]
+    client = Client()
+    client.force_login(outsiders[case.outsider])
+    for method, expected in (("get", case.get), ("post", case.post)):
+        before = _database()
+        response = getattr(client, method)(url, {"reason": "x", "note": "x"})
+        assert response.status_code == expected, f"{method.upper()} {url}"
+        assert _database() == before, f"{method.upper()} {url} wrote to the database"
+        body = response.content.decode(errors="replace")
+        assert not [n for n in names if n in body], f"{method.upper()} {url} names a patient"
+
+
+def test_the_owner_still_gets_the_pages_the_outsiders_are_refused(outsiders):
+    """The other side of the rule: the object is there, the owner opens it."""
+    samples = Samples(outsiders)
+    owner = Client()
+    owner.force_login(outsiders[PHYSIO])
+    for name, kwargs in (
+        ("treatment:episode", _treated(samples)),
+        ("referrals:for_episode", {"episode_id": samples.treated_episode.pk}),
+        ("referrals:detail", _referral(samples)),
+        ("followups:result", {"pk": samples.answered_follow_up.pk}),
+    ):
+        response = owner.get(reverse(name, kwargs=kwargs))
+        assert response.status_code in (200, 302), name
+    bornem = Client()
+    bornem.force_login(outsiders[COORDINATOR])
+    assert bornem.get(reverse("referrals:detail", kwargs=_referral(samples))).status_code == 200

@@ -100,12 +100,14 @@ def test_it_flags_a_pending_referral(physio_client, physio):
     assert row.pending_referral_state == "proposed"
 
 
-def test_it_lists_open_alerts(physio_client):
-    urgent = make_intake(fever=True).episode
+def test_it_lists_the_open_alerts_of_my_episodes_not_the_desks_emergencies(physio_client, physio):
+    make_intake(fever=True)  # an emergency patient: reception's alert list
+    mine = make_episode_in_treatment(physio)
+    Alert.objects.create(episode=mine, kind=AlertKind.FOLLOW_UP, disposition=Disposition.GP_URGENT)
 
     response = physio_client.get(reverse("treatment:caseload"))
 
-    assert [a.episode_id for a in response.context["alerts"]] == [urgent.pk]
+    assert [a.episode_id for a in response.context["alerts"]] == [mine.pk]
 
 
 def _fill(physio, count):  # type: ignore[no-untyped-def]
@@ -126,7 +128,7 @@ def test_the_caseload_runs_the_same_number_of_queries_whatever_its_size(
 ):
     _fill(physio, count)
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # 12 + the list read (one bulk insert)
         response = physio_client.get(reverse("treatment:caseload"))
 
     shown = min(count, settings.BACKPATH_PAGE_SIZE)

@@ -10,7 +10,7 @@ from demo.followups import follow_up_answers
 from followups.models import AnswerChannel, CallResult, FollowUp, FollowUpState, Outcome
 from followups.schedule import local_at
 from followups.services import operational_figures, run_sweep
-from intake.models import Alert, AlertKind
+from intake.models import Alert, AlertKind, Episode
 from outbox.models import EmailState, OutboundEmail
 from pathway.services import answer_follow_up
 from tests.factories import make_follow_up
@@ -157,6 +157,7 @@ def test_anonymous_users_are_sent_to_login(client):
 
 def test_the_physiotherapist_can_read_an_answered_follow_ups_result(client, physio):
     (follow_up,) = on_call_list()
+    Episode.objects.filter(pk=follow_up.episode_id).update(physio=physio)  # their patient
     answer_follow_up(follow_up, follow_up_answers(pain_now=6), channel=AnswerChannel.PHONE)
     client.force_login(physio)
     client.cookies["django_language"] = "en"

@@ -68,7 +68,9 @@ def test_the_slower_physio_is_told_the_patient_is_taken(physio_client, second_ph
 
     response = physio_client.post(reverse("treatment:take", args=[queued.pk]), follow=True)
 
-    assert "already taken by another physiotherapist" in response.content.decode()
+    page = response.content.decode()
+    assert "already taken by another physiotherapist" in page
+    assert queued.patient.last_name not in page, "a refusal names no patient"
     queued.refresh_from_db()
     assert queued.physio == second_physio
 
@@ -207,8 +209,8 @@ def test_the_odi_chart_appears_once_a_session_has_an_odi(physio_client, physio, 
 def test_another_physio_cannot_open_my_episode(client, episode, second_physio):
     client.force_login(second_physio)
 
-    assert client.get(reverse("treatment:episode", args=[episode.pk])).status_code == 403
-    assert client.get(reverse("treatment:plan", args=[episode.pk])).status_code == 403
+    assert client.get(reverse("treatment:episode", args=[episode.pk])).status_code == 404
+    assert client.get(reverse("treatment:plan", args=[episode.pk])).status_code == 404
 
 
 def test_reception_cannot_open_an_episode_page(client, receptionist, episode):

@@ -3,13 +3,13 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.access import role_required
 from clinics.i18n import current_language
@@ -38,6 +38,7 @@ def _weeks_since(day: date, today: date) -> int:
 
 
 @role_required(Role.PHYSIOTHERAPIST)
+@require_GET
 def caseload(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     episodes = page_of(request, pathway_queries.caseload(request.user), "page")
@@ -51,7 +52,14 @@ def caseload(request: HttpRequest) -> HttpResponse:
     waiting = page_of(request, queries.queue(), "queue_page")
     for episode in waiting:
         episode.weeks_since_intake = _weeks_since(episode.intake_date, today)
-    alerts = page_of(request, queries.open_alerts(), "alerts_page")
+    alerts = page_of(request, queries.open_alerts().visible_to(request.user), "alerts_page")
+    audit.log_listed(
+        request,
+        [e.patient_id for e in episodes]
+        + [e.patient_id for e in waiting]
+        + [a.episode.patient_id for a in alerts],
+        page="caseload",
+    )
     return render(
         request,
         "treatment/caseload.html",
@@ -60,16 +68,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 
 def _episode(request: HttpRequest, pk: int, *, to_change: bool = False) -> Episode:
-    """The episode if this physiotherapist may see it (theirs, or waiting in the queue);
-    ``to_change``: only theirs, and still in treatment."""
-    episode = get_object_or_404(
-        Episode.objects.select_related("patient", "intake", "physio"), pk=pk
-    )
-    mine = episode.physio_id == request.user.pk
-    queued = episode.state == EpisodeState.OPEN and episode.physio_id is None
-    if not (mine or queued):
-        raise PermissionDenied
-    if to_change and not (mine and episode.state == EpisodeState.IN_TREATMENT):
+    """The episode if this physiotherapist may see it (``Episode.objects.visible_to``:
+    theirs, or waiting in the queue), else 404 as for a missing one; ``to_change``: only
+    theirs and still in treatment (``changeable_by``), else 403."""
+    episodes = Episode.objects.select_related("patient", "intake", "physio")
+    episode = get_object_or_404(episodes.visible_to(request.user), pk=pk)
+    if to_change and not Episode.objects.changeable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     return episode
 
@@ -77,23 +81,25 @@ def _episode(request: HttpRequest, pk: int, *, to_change: bool = False) -> Episo
 @require_POST
 @role_required(Role.PHYSIOTHERAPIST)
 def take(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=pk)
-    if services.take_episode(episode.pk, physio=request.user):
+    """Take a queued episode. The slower of two physiotherapists is told it was taken,
+    without the patient's name (it is no longer theirs to see); an episode that was
+    never in the queue is a 404 like a missing one."""
+    if services.take_episode(pk, physio=request.user):
+        episode = get_object_or_404(Episode.objects.select_related("patient"), pk=pk)
         messages.success(
             request,
             _("%(patient)s is now on your caseload. Write the treatment plan.")
             % {"patient": episode.patient.full_name},
         )
         return redirect("treatment:plan", pk=episode.pk)
-    messages.warning(
-        request,
-        _("%(patient)s was already taken by another physiotherapist.")
-        % {"patient": episode.patient.full_name},
-    )
+    if not Episode.objects.filter(pk=pk, physio__isnull=False).exists():
+        raise Http404
+    messages.warning(request, _("This patient was already taken by another physiotherapist."))
     return redirect("treatment:caseload")
 
 
 @role_required(Role.PHYSIOTHERAPIST)
+@require_GET
 def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     episode = _episode(request, pk)
     plan = (
@@ -133,6 +139,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.PHYSIOTHERAPIST)
+@require_http_methods(["GET", "POST"])
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     episode = _episode(request, pk, to_change=True)
     existing = (
@@ -158,8 +165,6 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         initial = {"approach": APPROACH_FOR_RISK.get(episode.intake.start_back_risk)}
         goals_initial = []
     data = request.POST if request.method == "POST" else None
-    if data is None:
-        audit.log_read(request, episode, action=ReadAction.EDIT_FORM)
     form = PlanForm(data, initial=initial, episode=episode)
     goals = GoalFormSet(data, initial=goals_initial, prefix="goals")
     if data is not None and form.is_valid() and goals.is_valid():
@@ -181,6 +186,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The treatment plan is saved."))
             return redirect("treatment:episode", pk=episode.pk)
+    audit.log_read(request, episode, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "treatment/plan_form.html",
@@ -196,6 +202,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.PHYSIOTHERAPIST)
+@require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest, pk: int) -> HttpResponse:
     episode = _episode(request, pk, to_change=True)
     data = request.POST if request.method == "POST" else None
@@ -220,6 +227,7 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The session is recorded."))
             return redirect("treatment:episode", pk=episode.pk)
+    audit.log_read(request, episode, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "treatment/session_form.html",
@@ -228,6 +236,7 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.PHYSIOTHERAPIST)
+@require_GET
 def handout(request: HttpRequest, pk: int) -> HttpResponse:
     """The exercise programme to print for the patient, in the patient's language."""
     episode = _episode(request, pk)
@@ -274,6 +283,7 @@ def handout(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.PHYSIOTHERAPIST)
+@require_http_methods(["GET", "POST"])
 def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     episode = _episode(request, pk, to_change=True)
     form = DischargeForm(request.POST if request.method == "POST" else None)
@@ -294,6 +304,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"outcome": result.get_outcome_display()},
             )
             return redirect("treatment:episode", pk=episode.pk)
+    audit.log_read(request, episode, action=ReadAction.EDIT_FORM)
     return render(
         request,
         "treatment/discharge_form.html",
