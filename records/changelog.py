@@ -10,6 +10,7 @@ from followups.models import FollowUp
 from intake.models import Alert, Episode, IntakeAssessment, Patient
 from records.branches import patient_branches
 from referrals.models import Referral, ReferralLetter
+from security.audit import patient_id_of
 from treatment.models import (
     Discharge,
     PrescribedExercise,
@@ -38,11 +39,23 @@ CHANGE_LOGGED: tuple[type[models.Model], ...] = (
 UNLOGGED_VALUES = {"referrals.referralletter": ["pdf"]}
 
 
+def patient_reference(instance: models.Model) -> dict[str, int | None]:
+    """Stored with every change-log entry (auditlog's ``additional_data``): the patient
+    the row belongs to, so that erasure and export find the entry after the row itself
+    is gone (an old treatment goal, a deleted session)."""
+    return {"patient_id": patient_id_of(instance)}
+
+
 def register_change_logging() -> None:
-    """Register the patient-data models with auditlog (idempotent)."""
+    """Register the patient-data models with auditlog (idempotent).
+
+    auditlog stores what an instance's ``get_additional_data()`` returns with each of
+    its entries; every change-logged model answers with ``patient_reference``.
+    """
     for model in CHANGE_LOGGED:
         if auditlog.contains(model):
             continue
+        model.get_additional_data = patient_reference  # type: ignore[attr-defined]
         present = {f.name for f in model._meta.concrete_fields}
         auditlog.register(
             model,
@@ -52,11 +65,14 @@ def register_change_logging() -> None:
 
 
 def change_entries_for(patient_id: int) -> "models.QuerySet[LogEntry]":
-    """auditlog entries of the patient and of every change-logged row of theirs."""
+    """auditlog entries of the patient and of every change-logged row of theirs: found
+    by the patient id stored with the entry (rows deleted since included), and, for
+    entries written before that id was stored, by the rows that still exist."""
     patient = Patient(pk=patient_id)
     branches = [b for b in patient_branches() if auditlog.contains(b.model)]
     types = ContentType.objects.get_for_models(Patient, *(b.model for b in branches))
     condition = models.Q(content_type=types[Patient], object_id=patient_id)
+    condition |= models.Q(additional_data__patient_id=patient_id)
     for branch in branches:
         condition |= models.Q(
             content_type=types[branch.model],

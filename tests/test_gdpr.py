@@ -256,3 +256,60 @@ def test_a_patient_without_anything_but_a_registration_counts_from_registration(
     time_machine.move_to("2026-03-02 09:00 +01:00")
     patient = PatientFactory()
     assert retention_of(patient).last_activity == date(2026, 3, 2)
+
+
+# --- issue 15: rows deleted before the erasure ------------------------------------------
+
+DELETED_TEXTS = ["Griet wil weer tuinieren", "Griets knie", "Sessie met Griet"]
+
+
+def _treat_and_delete(record, physio):  # type: ignore[no-untyped-def]
+    """Goals, exercises and a session written, changed and deleted before the erasure."""
+    from treatment.models import Exercise, TreatmentSession
+    from treatment.services import Goal, record_session, save_plan, take_episode
+
+    episode = record.episodes.get()
+    if episode.physio_id is None:
+        assert take_episode(episode.pk, physio=physio)
+        episode.refresh_from_db()
+    exercises = list(Exercise.objects.active()[:2])
+    later = episode.intake_date + timedelta(days=60)
+    plan = {"approach": "physiotherapy", "sessions_per_week": 2, "planned_sessions": 8}
+    save_plan(
+        episode, by=physio, goals=[Goal(DELETED_TEXTS[0], later)], exercises=exercises, **plan
+    )
+    save_plan(episode, by=physio, goals=[Goal(DELETED_TEXTS[1], later)], exercises=[], **plan)
+    save_plan(episode, by=physio, goals=[Goal("Walk", later)], exercises=exercises[:1], **plan)
+    record_session(
+        episode,
+        by=physio,
+        session_date=timezone.localdate(),
+        pain_now=5,
+        odi_percent=None,
+        odi_sections=None,
+        work_done="Mobilisation",
+        adherence="",
+        notes=DELETED_TEXTS[2],
+        next_session_on=None,
+    )
+    TreatmentSession.objects.filter(episode=episode).delete()
+
+
+def test_the_export_holds_the_change_log_of_rows_deleted_since(record, physio):
+    _treat_and_delete(record, physio)
+    changes = json.dumps(export_record(record)["changes"], default=str, ensure_ascii=False)
+    for text in DELETED_TEXTS:
+        assert text in changes, text
+
+
+def test_erasure_scrubs_the_change_log_of_rows_deleted_before_it(
+    record, physio, manager, time_machine
+):
+    _treat_and_delete(record, physio)
+    assert all(text in _dump() for text in DELETED_TEXTS)  # the log holds them until now
+    time_machine.move_to("2056-06-15 10:00 +02:00")
+    signed_in(manager).post(reverse("records:erase", args=[record.pk]), {"confirm": "on"})
+    assert ErasureRecord.objects.get().outcome == "pseudonymised"
+    everything = _dump()
+    for text in [*PERSONAL_TEXTS, *DELETED_TEXTS, "1985-07-30", "30/07/1985"]:
+        assert text not in everything, text
