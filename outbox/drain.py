@@ -50,6 +50,7 @@ from django.utils import timezone, translation
 
 from clinics.models import Clinic
 from outbox.models import EmailState, OutboundEmail
+from outbox.sealing import SEALED_CONTEXT_KEYS, unseal_context
 from outbox.signals import email_failed
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ RECONNECT_PAUSES = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 FIRST_RETRY_AFTER = timedelta(minutes=1)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
 # Removed from the stored context once the mail has gone out: they hold secret links.
-SECRET_CONTEXT_KEYS = ("questionnaire_url", "url")
+SECRET_CONTEXT_KEYS = SEALED_CONTEXT_KEYS
 
 Result = TypeVar("Result")
 Clock = Callable[[], datetime]
@@ -95,7 +96,11 @@ def render_email(email: OutboundEmail, *, clinic: Clinic | None = None) -> tuple
     HTML-escaped: the subject and the plain text show a name like D'Hondt as typed.
     """
     clinic = clinic or Clinic.objects.current()
-    context = {"clinic_name": clinic.name, "clinic_phone": clinic.phone, **email.context}
+    context = {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        **unseal_context(email.context),
+    }
     base = f"emails/{email.template}"
     with translation.override(email.language):
         subject = _render(f"{base}.subject.txt", context, autoescape=False)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from clinics.dbwrites import insert_rows
 from outbox import tasks
 from outbox.models import OutboundEmail
+from outbox.sealing import public_context, seal_context
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ def queue_email(
 
     ``template`` names the triplet ``templates/emails/<template>.subject.txt|.txt|.html``,
     rendered in ``language`` with ``context`` (JSON values) plus ``clinic``. Subjects
-    must not carry personal data.
+    must not carry personal data. Secret links in ``context`` are stored sealed
+    (``outbox.sealing``).
     """
     check_templates([template])
     email, created = OutboundEmail.objects.get_or_create(
@@ -52,7 +54,7 @@ def queue_email(
             "recipient": to,
             "language": _language(language),
             "template": template,
-            "context": context,
+            "context": seal_context(context),
             "patient_id": patient_id,
             "reference": reference,
             "next_attempt_at": timezone.now(),
@@ -91,7 +93,7 @@ def queue_emails(emails: Sequence[OutboundEmail]) -> None:
             email.recipient,
             _language(email.language),
             email.template,
-            email.context,
+            seal_context(email.context),
             email.idempotency_key,
             email.state,
             email.attempts,
@@ -154,3 +156,9 @@ def dismiss_failed_email(email: OutboundEmail, *, by: Any) -> bool:
             dismissed_at=timezone.now(), dismissed_by=by
         )
     )
+
+
+def forget_links_of_failed_mail(sender: Any, email: OutboundEmail, **kwargs: Any) -> None:
+    """A mail that failed for good is never sent: its sealed links go at once, as a sent
+    mail's do (``outbox.signals.email_failed``, connected in ``OutboxConfig.ready``)."""
+    OutboundEmail.objects.filter(pk=email.pk).update(context=public_context(email.context))

@@ -20,10 +20,13 @@ from django.utils import timezone
 
 from intake.models import Patient
 from outbox.models import OutboundEmail
+from outbox.sealing import public_context
 
 MAX_DEPTH = 5
 # Never exported or kept in an export: a hash of a link's secret token.
 SECRET_FIELDS = frozenset({"token_hash"})
+# Exported through a filter: an e-mail's template variables without its (sealed) links.
+EXPORT_FILTERS = {("outbox.outboundemail", "context"): public_context}
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,9 @@ def serialize(obj: models.Model) -> dict[str, Any]:
         if field.name in SECRET_FIELDS:
             continue
         value = field.value_from_object(obj)
+        export_filter = EXPORT_FILTERS.get((obj._meta.label_lower, field.name))
+        if export_filter is not None:
+            value = export_filter(value)
         if isinstance(field, models.BinaryField) and value is not None:
             value = base64.b64encode(bytes(value)).decode("ascii")
         data[field.attname if field.is_relation else field.name] = value

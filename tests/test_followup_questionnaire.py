@@ -8,6 +8,7 @@ from followups.schedule import local_at
 from followups.services import follow_up_reference, run_sweep
 from intake.models import Alert, AlertKind
 from outbox.models import OutboundEmail
+from outbox.sealing import unseal_context
 from tests.factories import make_follow_up
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,8 @@ def invite(**patient_fields):  # type: ignore[no-untyped-def]
     """A follow-up invited at DUE; returns it with the path of its questionnaire link."""
     follow_up = make_follow_up(intake_date=date(2026, 10, 20), **patient_fields)
     run_sweep(DUE)
-    url = OutboundEmail.objects.get(reference=follow_up_reference(follow_up)).context[
-        "questionnaire_url"
-    ]
+    email = OutboundEmail.objects.get(reference=follow_up_reference(follow_up))
+    url = unseal_context(email.context)["questionnaire_url"]
     return FollowUp.objects.get(pk=follow_up.pk), url.removeprefix("http://127.0.0.1:8000")
 
 
@@ -177,7 +177,9 @@ def test_a_reminders_link_and_the_invitations_link_both_open_the_same_questionna
     time_machine.move_to(DUE + timedelta(days=3), tick=False)
     run_sweep()
     reminder = OutboundEmail.objects.get(idempotency_key=f"followup-{follow_up.pk}-reminder-1")
-    second_path = reminder.context["questionnaire_url"].removeprefix("http://127.0.0.1:8000")
+    second_path = unseal_context(reminder.context)["questionnaire_url"].removeprefix(
+        "http://127.0.0.1:8000"
+    )
     assert client.get(first_path).status_code == 200
     assert client.post(second_path, as_post(follow_up_answers())).status_code == 200
     assert client.get(first_path).status_code == 410

@@ -8,6 +8,7 @@ from followups.schedule import local_at
 from followups.services import follow_up_reference, run_sweep
 from intake.models import Episode, EpisodeState, Patient
 from outbox.models import EmailState, OutboundEmail
+from outbox.sealing import unseal_context
 from tests.factories import make_follow_up
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_at_the_due_time_the_sweep_invites_the_patient_through_the_outbox():
 def test_the_stored_link_is_a_hash_of_the_mailed_token():
     make_follow_up(intake_date=INTAKE)
     run_sweep(DUE)
-    url = OutboundEmail.objects.get().context["questionnaire_url"]
+    url = unseal_context(OutboundEmail.objects.get().context)["questionnaire_url"]
     token = url.rstrip("/").rsplit("/", 1)[1]
     link = QuestionnaireLink.objects.get()
     assert token not in link.token_hash

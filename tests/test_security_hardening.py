@@ -2,15 +2,24 @@
 ``next=`` only to this site."""
 
 import logging
+import smtplib
+from datetime import date
 
 import pytest
+from auditlog.models import LogEntry
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.urls import reverse
 
-from intake.models import Alert
+from followups.schedule import local_at
+from followups.services import run_sweep
+from intake.models import Alert, Patient
 from intake.services import create_intake_link
+from outbox.drain import Delivery, deliver
+from outbox.models import EmailState, OutboundEmail
+from outbox.sealing import UnsealError, unseal_context
 from security.logging import OneLineRefusals, RedactQueryStrings, redact
-from tests.factories import PatientFactory, make_intake
+from tests.factories import PatientFactory, make_follow_up, make_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +111,86 @@ def test_acknowledging_an_alert_returns_to_a_page_of_this_site(receptionist):
         reverse("intake:alert_acknowledge", args=[alert.pk]), {"next": "/followups/calls/"}
     )
     assert response.url == "/followups/calls/"
+
+
+# --- patient links at rest -----------------------------------------------------------------
+
+
+INTAKE = date(2026, 10, 20)
+DUE = local_at(date(2026, 12, 1))
+
+
+def _queued_invitation() -> OutboundEmail:
+    make_follow_up(intake_date=INTAKE)
+    run_sweep(DUE)
+    return OutboundEmail.objects.get()
+
+
+def test_a_queued_mail_keeps_its_link_sealed_and_still_sends_it(mailoutbox):
+    email = _queued_invitation()
+    email = OutboundEmail.objects.get()
+    stored = str(email.context)
+    link = unseal_context(email.context)["questionnaire_url"]
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert token not in stored and "/q/" not in stored
+    deliver(email.pk, now=DUE)
+    assert token in mailoutbox[-1].body
+    assert "questionnaire_url" not in OutboundEmail.objects.get(pk=email.pk).context
+
+
+def test_a_mail_that_fails_for_good_forgets_its_link(settings):
+    settings.EMAIL_BACKEND = "tests.test_security_hardening.RefusingBackend"
+    email = _queued_invitation()
+    assert deliver(email.pk, now=DUE) == Delivery.FAILED
+    email.refresh_from_db()
+    assert email.state == EmailState.FAILED
+    assert "questionnaire_url" not in email.context
+    assert email.context["first_name"]
+
+
+class RefusingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):  # type: ignore[no-untyped-def]
+        raise smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"no such user")})
+
+
+def test_the_export_never_shows_a_link():
+    from records.gdpr import export_record
+
+    email = _queued_invitation()
+    exported = export_record(email_patient(email))
+    (row,) = exported["records"]["outbox.outboundemail"]
+    assert "questionnaire_url" not in row["context"] and row["context"]["first_name"]
+    assert "sealed:" not in str(exported)
+
+
+def test_the_admin_role_is_offered_no_patient_data(admin_user):
+    """Decision (docs/security.md): the admin manages users, campuses, the exercise
+    library and e-mail texts; patient models, the outbox and the change log (which holds
+    old values) are not in the admin at all."""
+    from django.contrib import admin
+    from django.contrib.admin.models import LogEntry as AdminLogEntry
+
+    from records.changelog import CHANGE_LOGGED
+
+    patient_data = {*CHANGE_LOGGED, OutboundEmail, LogEntry, AdminLogEntry}
+    assert not patient_data & set(admin.site._registry)
+    client = Client()
+    client.force_login(admin_user)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "/admin/outbox/" not in index and "/admin/auditlog/" not in index
+
+
+def test_a_sealed_link_is_opened_with_the_previous_key_after_a_rotation(settings):
+    from outbox.sealing import seal_context
+
+    sealed = seal_context({"url": "https://backpath.example/intake/tok/"})
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "y" * 40
+    assert unseal_context(sealed)["url"] == "https://backpath.example/intake/tok/"
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(UnsealError):
+        unseal_context(sealed)
+
+
+def email_patient(email: OutboundEmail) -> Patient:
+    return Patient.objects.get(pk=email.patient_id)
