@@ -16,6 +16,7 @@ are read in one query for the period (at most ``MAX_MONTHS``) and counted in Pyt
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -296,13 +297,26 @@ def build(period: Period, *, now: datetime | None = None) -> Dashboard:
     return Dashboard(period, campuses, dict(rows), counted_at=now)
 
 
+# The months a manager may ask for: the pathway's data lie well inside; a year outside
+# (0001, 9999, twenty digits) is a typing error, and its neighbouring months would not
+# even be dates.
+FIRST_MONTH = date(2000, 1, 1)
+LAST_MONTH = date(2100, 12, 1)
+MONTH_TEXT = re.compile(r"\d{4}-\d{1,2}")
+
+
 def parse_month(value: Any) -> date | None:
-    """'2026-03' -> date(2026, 3, 1); None when it is not a month."""
+    """'2026-03' -> date(2026, 3, 1); None when it is not a month from FIRST_MONTH to
+    LAST_MONTH."""
+    text = str(value).strip()
+    if not MONTH_TEXT.fullmatch(text):
+        return None
+    year, month = text.split("-")
     try:
-        year, month = str(value).split("-")
-        return date(int(year), int(month), 1)
+        day = date(int(year), int(month), 1)
     except ValueError:
         return None
+    return day if FIRST_MONTH <= day <= LAST_MONTH else None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Campus
-from dashboards.figures import MAX_MONTHS, NO_CAMPUS, Period, parse_month
+from dashboards.figures import (
+    FIRST_MONTH,
+    LAST_MONTH,
+    MAX_MONTHS,
+    NO_CAMPUS,
+    Period,
+    parse_month,
+)
 
 
 class MonthField(forms.CharField):
@@ -17,7 +24,10 @@ class MonthField(forms.CharField):
             return None
         month = parse_month(text)
         if month is None:
-            raise forms.ValidationError(_("Give a month as year-month, e.g. 2026-03."))
+            raise forms.ValidationError(
+                _("Give a month as year-month, from %(first)s to %(last)s, e.g. 2026-03.")
+                % {"first": f"{FIRST_MONTH:%Y-%m}", "last": f"{LAST_MONTH:%Y-%m}"}
+            )
         return month
 
 
@@ -44,9 +54,9 @@ class DashboardFilterForm(forms.Form):
         if start is None and end is None:
             start, end = current.first, current.last
         elif start is None:
-            start = Period.ending(end).first
+            start = max(Period.ending(end).first, FIRST_MONTH)
         elif end is None:
-            end = max(start, current.last)
+            end = min(max(start, current.last), LAST_MONTH)
         if end < start:
             self.add_error("end", _("The end month is before the start month."))
             return data

@@ -4,6 +4,7 @@ from typing import Any
 import phonenumbers
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.be import bis, nn
@@ -17,6 +18,7 @@ from intake.patient_texts import odi_choices
 from intake.postcodes import is_valid_postcode
 
 YES_NO = ((True, _("yes")), (False, _("no")))
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 INSZ_ERRORS = {
     stdnum_errors.InvalidLength: _("A national number has 11 digits."),
@@ -133,6 +135,19 @@ class PatientForm(forms.ModelForm):
                 _("A patient with this national number is already registered."), code="unique"
             )
         return insz
+
+    def clean_birth_date(self) -> date:
+        """From 1900 to today: a later intake works the age out from it, and an age
+        outside 0-120 is not a patient (clinical-rules.md section 1)."""
+        day: date = self.cleaned_data["birth_date"]
+        today = timezone.localdate()
+        if not EARLIEST_BIRTH_DATE <= day <= today:
+            raise forms.ValidationError(
+                _("Give a birth date from %(first)s to today.")
+                % {"first": EARLIEST_BIRTH_DATE.strftime("%d/%m/%Y")},
+                code="out_of_range",
+            )
+        return day
 
     def clean_phone(self) -> str:
         value = self.cleaned_data.get("phone", "").strip()

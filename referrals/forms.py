@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -72,6 +72,10 @@ class CloseForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
 
 
+# How far ahead an appointment may be booked (a typo like 9999-12-31 is refused).
+BOOK_AHEAD_DAYS = 365
+
+
 class BookForm(forms.Form):
     day = DayField(label=_("Date"))
     at = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -85,7 +89,12 @@ class BookForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         day, at = data.get("day"), data.get("at")
-        if day and at and timezone.make_aware(datetime.combine(day, at)) <= timezone.now():
+        if day and day > timezone.localdate() + timedelta(days=BOOK_AHEAD_DAYS):
+            self.add_error(
+                "day",
+                _("Book the appointment within %(days)d days.") % {"days": BOOK_AHEAD_DAYS},
+            )
+        elif day and at and timezone.make_aware(datetime.combine(day, at)) <= timezone.now():
             self.add_error("day", _("The appointment must be in the future."))
         return data
 

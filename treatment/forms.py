@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -21,6 +21,9 @@ from treatment.models import (
     strengthening_too_early_message,
 )
 from treatment.services import Goal
+
+# How far ahead a next session may be planned.
+SCHEDULE_AHEAD_DAYS = 365
 
 
 class _CrispyForm(forms.Form):
@@ -124,7 +127,17 @@ class PlanForm(_CrispyForm):
         day: date | None = self.cleaned_data["next_session_on"]
         if day is not None and day < self.episode.intake_date:
             raise forms.ValidationError(_("The next session cannot be before the intake date."))
-        return day
+        return _not_too_far_ahead(day)
+
+
+def _not_too_far_ahead(day: date | None) -> date | None:
+    """A next session is planned within ``SCHEDULE_AHEAD_DAYS`` (a typo like 9999 is not)."""
+    if day is not None and day > timezone.localdate() + timedelta(days=SCHEDULE_AHEAD_DAYS):
+        raise forms.ValidationError(
+            _("Plan the next session within %(days)d days.") % {"days": SCHEDULE_AHEAD_DAYS},
+            code="too_far_ahead",
+        )
+    return day
 
 
 class GoalForm(forms.Form):
@@ -205,6 +218,9 @@ class SessionForm(_CrispyForm):
     def odi_sections(self) -> list[int | None] | None:
         values = [self.cleaned_data.get(f"odi_{name}") for name in scores.ODI_SECTIONS]
         return values if any(v is not None for v in values) else None
+
+    def clean_next_session_on(self) -> date | None:
+        return _not_too_far_ahead(self.cleaned_data["next_session_on"])
 
     def clean_session_date(self) -> date:
         day: date = self.cleaned_data["session_date"]
