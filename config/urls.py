@@ -3,16 +3,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clinics import views as clinic_views
+from security.forms import AdminLoginForm, LoginForm
 
 admin.site.site_header = "Backpath"
 admin.site.site_title = "Backpath"
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("no-role/", clinic_views.no_role, name="no_role"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -273,3 +273,9 @@ def test_a_long_user_name_at_login_is_refused_beside_the_field(client):
     response = client.post(reverse("login"), {"username": "x" * 100_000, "password": "y"})
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def test_a_long_user_name_at_the_admin_login_is_refused_too(client):
+    response = client.post(reverse("admin:login"), {"username": "x" * 300, "password": "y"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
