@@ -515,6 +515,13 @@ OBJECT_RULES: dict[str, ClinicWide | tuple[NotTheirs, ...]] = {
     "treatment:session_new": (NotTheirs(COLLEAGUE, _treated),),
     "treatment:handout": (NotTheirs(COLLEAGUE, _treated, post=405),),
     "treatment:discharge": (NotTheirs(COLLEAGUE, _treated),),
+    "treatment:discharge_summary": (NotTheirs(COLLEAGUE, lambda s: {"pk": _closed_episode(s).pk}),),
+    "treatment:discharge_summary_pdf": (
+        NotTheirs(COLLEAGUE, lambda s: {"pk": _closed_episode(s).pk}),
+    ),
+    "treatment:discharge_summary_send": (
+        NotTheirs(COLLEAGUE, lambda s: {"pk": _closed_episode(s).pk}, get=405),
+    ),
     "referrals:for_episode": (
         NotTheirs(COLLEAGUE, _episode_of(lambda s: s.treated_episode)),
         NotTheirs(COLLEAGUE, lambda s: {"episode_id": _emergency_episode(s)["pk"]}),
