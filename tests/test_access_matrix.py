@@ -89,6 +89,10 @@ class Samples:
         return self._once("treated", lambda: make_episode_in_treatment(self.users[PHYSIO]))
 
     @property
+    def discharged_episode(self) -> Any:
+        return self._once("discharged", lambda: _closed_episode(self))
+
+    @property
     def token(self) -> str:
         return self._once("token", lambda: create_intake_link(self.patient, by=None)[1])
 
@@ -193,6 +197,17 @@ MATRIX: dict[str, Page] = {
     "treatment:session_new": Page(allow=(PHYSIO,), kwargs=_treated),
     "treatment:handout": Page(allow=(PHYSIO,), kwargs=_treated),
     "treatment:discharge": Page(allow=(PHYSIO,), kwargs=_treated),
+    "treatment:discharge_summary": Page(
+        allow=(PHYSIO,), kwargs=lambda s: {"pk": s.discharged_episode.pk}
+    ),
+    "treatment:discharge_summary_pdf": Page(
+        allow=(PHYSIO,), kwargs=lambda s: {"pk": s.discharged_episode.pk}
+    ),
+    "treatment:discharge_summary_send": Page(
+        answers=dict.fromkeys(PERSONAS, POST_ONLY),
+        kwargs=lambda s: {"pk": s.discharged_episode.pk},
+        note="require_POST sits outside role_required: every GET is 405, even anonymous",
+    ),
     # --- referrals (physiotherapists, coordinators, managers) ---------------------------
     "referrals:coordinator_home": Page(allow=(COORDINATOR,)),
     "referrals:proposals": Page(allow=(PHYSIO,)),
@@ -206,6 +221,11 @@ MATRIX: dict[str, Page] = {
         allow=(PHYSIO, COORDINATOR), kwargs=lambda s: {"pk": s.referral.pk, "version": 1}
     ),
     "referrals:row": Page(allow=(PHYSIO, COORDINATOR), kwargs=_referral),
+    "referrals:gp": Page(
+        answers=dict.fromkeys(PERSONAS, POST_ONLY),
+        kwargs=_referral,
+        note="require_POST sits outside role_required: every GET is 405, even anonymous",
+    ),
     "referrals:action": Page(
         allow=(PHYSIO, COORDINATOR),
         ok=POST_ONLY,
