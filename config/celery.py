@@ -16,6 +16,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 EVERY_MINUTE = 60.0
+EVERY_FIVE_MINUTES = 300.0
 
 app.conf.beat_schedule = {
     "clinics-heartbeat": {
@@ -27,6 +28,11 @@ app.conf.beat_schedule = {
         "task": "followups.tasks.run_followup_sweep",
         "schedule": EVERY_MINUTE,
         "options": {"expires": EVERY_MINUTE - 5},
+    },
+    "referrals-appointment-reminders": {
+        "task": "referrals.tasks.send_appointment_reminders",
+        "schedule": EVERY_FIVE_MINUTES,
+        "options": {"expires": EVERY_FIVE_MINUTES - 5},
     },
     "outbox-drain": {
         "task": "outbox.tasks.send_queued_emails",

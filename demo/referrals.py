@@ -15,7 +15,13 @@ from intake.models import Patient
 from intake.services import build_answers, register_patient
 from pathway.services import admit_patient
 from referrals import services
-from referrals.models import Referral, ReferralEvent, ReferralLetter, ReferralSource
+from referrals.models import (
+    AppointmentSlot,
+    Referral,
+    ReferralEvent,
+    ReferralLetter,
+    ReferralSource,
+)
 
 EMAIL = "referral.{key}@demo.backpath.example"
 CAMPUS_POSTCODES = {"bornem": "2880", "rumst": "2840"}
@@ -148,12 +154,28 @@ def seed(stdout) -> None:  # type: ignore[no-untyped-def]
         "bornem": User.objects.get(username="coord.bornem"),
         "rumst": User.objects.get(username="coord.rumst"),
     }
+    _slot_templates()
     before = Referral.objects.count()
     for campus in ("bornem", "rumst"):
         for number, step in enumerate(STEPS):
             _referral(step, campus, number, staff)
     _unassigned(staff)
     stdout.write(f"demo referrals: {Referral.objects.count() - before} new")
+
+
+# Each campus's weekly slot template: half-hour slots on its clinic days.
+DEMO_CLINIC_DAYS = {"bornem": (1, 3), "rumst": (0, 2, 4)}
+DEMO_SLOT_TIMES = tuple(time(h, m) for h in (9, 10, 11, 13, 14, 15) for m in (0, 30))
+
+
+def _slot_templates() -> None:
+    for code, weekdays in DEMO_CLINIC_DAYS.items():
+        campus = Campus.objects.get(code=code)
+        for weekday in weekdays:
+            for start in DEMO_SLOT_TIMES:
+                AppointmentSlot.objects.get_or_create(
+                    campus=campus, weekday=weekday, start=start, defaults={"minutes": 30}
+                )
 
 
 def _unassigned(staff: dict[str, Any]) -> None:

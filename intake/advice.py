@@ -508,14 +508,19 @@ NEXT_STEP: Final[Mapping[str, Text]] = {
         "en": "Keep moving and keep doing your exercises. Your physiotherapist will look at"
         " your answers and contact you about what comes next.",
     },
+    # One way to the appointment (issue 16): the campus proposes it once the referral is
+    # sent; the patient calls only with questions, so nobody books twice.
     PERSISTENT: {
         "nl": "We stellen een verwijzing naar de pijnkliniek voor. Uw kinesitherapeut bereidt"
-        " die voor; vraag uw huisarts om de verwijzing. Een afspraak maakt u bij {campuses}.",
+        " die voor; vraag uw huisarts om de verwijzing. Daarna stelt de pijnkliniek u een"
+        " afspraak voor. Vragen? Bel {campuses}.",
         "fr": "Nous proposons de vous orienter vers la clinique de la douleur. Votre"
         " kinésithérapeute la prépare ; demandez l'orientation à votre médecin généraliste."
-        " Vous prenez rendez-vous à {campuses}.",
+        " Ensuite, la clinique de la douleur vous proposera un rendez-vous. Des questions ?"
+        " Appelez {campuses}.",
         "en": "We propose a referral to the pain clinic. Your physiotherapist prepares it;"
-        " ask your GP for the referral. You make the appointment at {campuses}.",
+        " ask your GP for the referral. The pain clinic then proposes an appointment to you."
+        " Questions? Call {campuses}.",
     },
 }
 CHECK_ANSWERS_TEXT: Final[Text] = {

@@ -133,6 +133,8 @@ def build_message(email: OutboundEmail, *, clinic: Clinic | None = None) -> Emai
         },
     )
     message.attach_alternative(html, "text/html")
+    for attachment in email.attachments or ():
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     return message
 
 

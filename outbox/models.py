@@ -29,6 +29,10 @@ EMAIL_KINDS = {
     "followup_reminder": _("follow-up reminder"),
     "intake_link": _("intake questionnaire link"),
     "referral_sent": _("pain-clinic referral"),
+    "appointment_booked": _("pain-clinic appointment"),
+    "appointment_moved": _("pain-clinic appointment moved"),
+    "appointment_cancelled": _("pain-clinic appointment cancelled"),
+    "appointment_reminder": _("pain-clinic appointment reminder"),
 }
 
 
@@ -55,13 +59,16 @@ class OutboundEmail(models.Model):
 
     ``context`` holds the template variables (JSON). Keys listed in
     ``outbox.drain.SECRET_CONTEXT_KEYS`` (the questionnaire link) are removed once the
-    mail has gone out.
+    mail has gone out. ``attachments`` holds the files the mail carries, as written by
+    the app that queued it (``[{"filename", "mimetype", "content"}]``, text content):
+    the drain attaches them as they are, knowing nothing of what they mean.
     """
 
     recipient = models.EmailField(_("recipient"))
     language = models.CharField(_("language"), max_length=2)
     template = models.CharField(_("template"), max_length=80)
     context = models.JSONField(default=dict, blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     state = models.CharField(
         _("state"), max_length=10, choices=EmailState.choices, default=EmailState.QUEUED

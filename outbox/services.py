@@ -7,6 +7,7 @@ nothing is lost: the outbox sweep (every minute) sends whatever is due.
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -30,6 +31,18 @@ EMAIL_PARTS = ("subject.txt", "txt", "html")
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A text file an e-mail carries (e.g. ``text/calendar``)."""
+
+    filename: str
+    mimetype: str
+    content: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"filename": self.filename, "mimetype": self.mimetype, "content": self.content}
+
+
 def queue_email(
     *,
     to: str,
@@ -39,13 +52,15 @@ def queue_email(
     idempotency_key: str,
     patient_id: int | None = None,
     reference: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> OutboundEmail:
     """Write an e-mail to the outbox in the caller's transaction; send it after commit.
 
     ``template`` names the triplet ``templates/emails/<template>.subject.txt|.txt|.html``,
     rendered in ``language`` with ``context`` (JSON values) plus ``clinic``. Subjects
     must not carry personal data. Secret links in ``context`` are stored sealed
-    (``outbox.sealing``).
+    (``outbox.sealing``). ``attachments`` are text files (an ``.ics``), stored
+    with the row so that a retry sends exactly what was queued.
     """
     check_templates([template])
     email, created = OutboundEmail.objects.get_or_create(
@@ -57,6 +72,7 @@ def queue_email(
             "context": seal_context(context),
             "patient_id": patient_id,
             "reference": reference,
+            "attachments": [attachment.as_json() for attachment in attachments],
             "next_attempt_at": timezone.now(),
         },
     )

@@ -64,6 +64,15 @@ def referrals_of(episode: Episode) -> QuerySet[Referral]:
     return Referral.objects.filter(episode=episode).select_related("campus").order_by("created_at")
 
 
+def active_referrals_by_episode(episode_ids: list[int]) -> dict[int, Referral]:
+    """{episode id: its active pain-clinic referral}, campus included, in one query (the
+    reception patient page shows the booked appointment instead of the episode state)."""
+    referrals = (
+        Referral.objects.active().filter(episode_id__in=episode_ids).select_related("campus")
+    )
+    return {referral.episode_id: referral for referral in referrals}
+
+
 def caseload_flags() -> dict[str, Any]:
     """Annotations for an Episode queryset: the flags the caseload shows."""
     return {

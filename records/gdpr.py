@@ -43,8 +43,10 @@ KEPT_TEXT_FIELDS = frozenset(
         "idempotency_key",
     }
 )
-# JSON fields that hold personal data (an e-mail's template variables).
-CLEARED_JSON_FIELDS: dict[str, dict[str, Any]] = {"outbox.outboundemail": {"context": {}}}
+# JSON fields that hold personal data (an e-mail's template variables and attachments).
+CLEARED_JSON_FIELDS: dict[str, dict[str, Any]] = {
+    "outbox.outboundemail": {"context": {}, "attachments": []}
+}
 
 
 # --- export -------------------------------------------------------------------------

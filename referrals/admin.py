@@ -4,7 +4,7 @@ data, which the admin role does not see (docs/security.md, "The admin and patien
 from django.contrib import admin
 
 from clinics.models import Campus, CatchmentPostcode
-from referrals.models import CampusCapacityChange
+from referrals.models import AppointmentSlot, CampusCapacityChange
 from referrals.services import log_capacity_change
 
 
@@ -38,11 +38,25 @@ class CatchmentInline(admin.TabularInline):
     extra = 1
 
 
+class AppointmentSlotInline(admin.TabularInline):
+    """The campus's weekly slot template; coordinators see it as a week view to book from."""
+
+    model = AppointmentSlot
+    extra = 1
+
+
+@admin.register(AppointmentSlot)
+class AppointmentSlotAdmin(admin.ModelAdmin):
+    list_display = ("campus", "weekday", "start", "minutes")
+    list_filter = ("campus", "weekday")
+    list_select_related = ("campus",)
+
+
 @admin.register(Campus)
 class CampusAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "phone", "weekly_capacity", "accepting_referrals")
     list_editable = ("weekly_capacity", "accepting_referrals")
-    inlines = [CatchmentInline]
+    inlines = [CatchmentInline, AppointmentSlotInline]
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         # Capacity changes are logged with who/when/old/new, from here as from the

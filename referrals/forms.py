@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.forms import DayField
 from clinics.models import Campus
+from referrals import slots
 from referrals.models import ReferralState
 
 OPEN = "open"
@@ -77,18 +78,32 @@ BOOK_AHEAD_DAYS = 365
 
 
 class BookForm(forms.Form):
-    day = DayField(label=_("Date"))
-    at = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    """Book or move: a free slot of the week view (``slot``) or a typed date and time."""
+
+    day = DayField(label=_("Date"), required=False)
+    at = forms.TimeField(
+        label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
     place = forms.CharField(
         label=_("Place"),
         max_length=200,
         required=False,
         help_text=_("Empty: the campus address."),
     )
+    slot = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("slot"):
+            try:
+                data["day"], data["at"] = slots.parse_slot(data["slot"])
+            except ValueError:
+                raise forms.ValidationError(_("This slot does not exist.")) from None
         day, at = data.get("day"), data.get("at")
+        if not day and "day" not in self.errors:
+            self.add_error("day", _("Choose a free slot, or type the date."))
+        if not at and "at" not in self.errors:
+            self.add_error("at", _("Choose a free slot, or type the time."))
         if day and day > timezone.localdate() + timedelta(days=BOOK_AHEAD_DAYS):
             self.add_error(
                 "day",

@@ -8,6 +8,7 @@ made by a service in ``referrals.services`` under a row lock and leaves a
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import formats, timezone
@@ -53,14 +54,17 @@ class ReferralAction(models.TextChoices):
     REDIRECT = "redirect", _("redirected to another campus")
     CANCEL = "cancel", _("cancelled")
     LETTER = "letter", _("letter regenerated")
+    UNBOOK = "unbook", _("appointment cancelled")
 
 
 # action -> (states it may start from, state it leads to). A redirect puts the referral
-# back into "sent" at the other campus; booking again from "booked" reschedules.
+# back into "sent" at the other campus; booking again from "booked" reschedules;
+# cancelling the appointment ("unbook") keeps the referral, accepted, to book again.
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     ReferralAction.SEND: ((ReferralState.PROPOSED,), ReferralState.SENT),
     ReferralAction.ACCEPT: ((ReferralState.SENT,), ReferralState.ACCEPTED),
     ReferralAction.BOOK: ((ReferralState.ACCEPTED, ReferralState.BOOKED), ReferralState.BOOKED),
+    ReferralAction.UNBOOK: ((ReferralState.BOOKED,), ReferralState.ACCEPTED),
     ReferralAction.SEEN: ((ReferralState.BOOKED,), ReferralState.SEEN),
     ReferralAction.CLOSE: ((ReferralState.SEEN,), ReferralState.CLOSED),
     ReferralAction.DECLINE: ((ReferralState.SENT, ReferralState.ACCEPTED), ReferralState.DECLINED),
@@ -143,6 +147,21 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def with_people(self) -> "ReferralQuerySet":
         return self.select_related("episode__patient", "campus")
 
+    def booked_between(self, campus: object, first: object, last: object) -> "ReferralQuerySet":
+        """A campus's booked appointments from day ``first`` to day ``last``."""
+        return self.filter(
+            campus=campus,
+            state=ReferralState.BOOKED,
+            appointment_date__gte=first,
+            appointment_date__lte=last,
+        )
+
+    def reminders_due(self, now: object) -> "ReferralQuerySet":
+        """Booked appointments whose reminder is due and not sent (``referral_reminder_idx``)."""
+        return self.filter(
+            state=ReferralState.BOOKED, reminder_due_at__lte=now, reminder_sent_at__isnull=True
+        ).order_by("reminder_due_at", "id")
+
     def open_counts_by_campus(self, *, unassigned: bool = False) -> dict[int | None, int]:
         """{campus id: open referrals}, in one query. With ``unassigned``, the key None
         counts the open referrals no campus took: by the constraints these are the
@@ -214,6 +233,10 @@ class Referral(models.Model):
     appointment_place = models.CharField(_("appointment place"), max_length=200, blank=True)
     end_reason = models.CharField(_("reason"), max_length=500, blank=True)
     patient_emailed_at = models.DateTimeField(_("patient e-mailed at"), null=True, blank=True)
+    # The appointment reminder, scheduled in the database and sent by a beat task
+    # (``send_appointment_reminders``), never by a broker ETA.
+    reminder_due_at = models.DateTimeField(_("reminder due at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -232,6 +255,11 @@ class Referral(models.Model):
                     state__in=[ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.BOOKED]
                 ),
                 name="referral_open_queue_idx",
+            ),
+            models.Index(
+                fields=["reminder_due_at", "id"],
+                condition=Q(state="booked", reminder_sent_at__isnull=True),
+                name="referral_reminder_idx",
             ),
         ]
         constraints = [
@@ -302,6 +330,49 @@ class Referral(models.Model):
         """Whether ``action`` is allowed from the current state (see ``TRANSITIONS``)."""
         allowed_from, _to = TRANSITIONS[action]
         return self.state in allowed_from
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class AppointmentSlot(models.Model):
+    """One line of a campus's weekly slot template: every <weekday> at <start>, for
+    <minutes>. Coordinators book from the free slots of a week (``referrals.slots``);
+    an administrator edits the template."""
+
+    campus = models.ForeignKey(
+        "clinics.Campus",
+        verbose_name=_("campus"),
+        on_delete=models.CASCADE,
+        related_name="appointment_slots",
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("start"))
+    minutes = models.PositiveSmallIntegerField(
+        _("minutes"), default=30, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+
+    class Meta:
+        ordering = ["campus", "weekday", "start"]
+        verbose_name = _("appointment slot")
+        verbose_name_plural = _("appointment slots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campus", "weekday", "start"],
+                name="appointment_slot_unique",
+                violation_error_message=_("This campus already has a slot at this time."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campus} · {self.get_weekday_display()} {self.start:%H:%M}"
 
 
 class ReferralEvent(models.Model):

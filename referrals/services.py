@@ -9,25 +9,29 @@ written for the person who tried it.
 """
 
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinics.access import coordinator_campus, has_role
 from clinics.models import Campus, Role
 from intake.models import Episode
-from outbox.services import queue_email
-from referrals import routing
+from outbox.services import Attachment, queue_email
+from referrals import ics, routing, slots
 from referrals.letter import build_letter_pdf
 from referrals.models import (
     CAMPUS_BY_REDIRECT,
     CAMPUS_BY_STAFF,
     CAMPUS_TAKEN,
     TRANSITIONS,
+    AppointmentSlot,
     CampusCapacityChange,
     Referral,
     ReferralAction,
@@ -41,6 +45,15 @@ from referrals.waits import campus_loads
 logger = logging.getLogger(__name__)
 
 PATIENT_EMAIL_TEMPLATE = "referral_sent"
+BOOKED_TEMPLATE = "appointment_booked"
+MOVED_TEMPLATE = "appointment_moved"
+CANCELLED_TEMPLATE = "appointment_cancelled"
+REMINDER_TEMPLATE = "appointment_reminder"
+# The reminder goes out at 09:00 local time, two days before the appointment day.
+REMINDER_DAYS_BEFORE = 2
+REMINDER_AT = time(9, 0)
+REMINDER_BATCH_SIZE = 100
+APPOINTMENT_EVENTS = (ReferralAction.BOOK, ReferralAction.UNBOOK, ReferralAction.CANCEL)
 
 ACTION_VERBS = {
     ReferralAction.SEND: _("approve and send"),
@@ -51,6 +64,7 @@ ACTION_VERBS = {
     ReferralAction.DECLINE: _("decline"),
     ReferralAction.REDIRECT: _("redirect"),
     ReferralAction.CANCEL: _("cancel"),
+    ReferralAction.UNBOOK: _("cancel the appointment of"),
 }
 
 
@@ -391,9 +405,16 @@ def book_appointment(
         if taken:
             raise BookingRefused(slot_message)
         place = (place or "").strip() or locked.campus.address or locked.campus.name
+        moved_from = (
+            (locked.appointment_date, locked.appointment_time)
+            if locked.state == ReferralState.BOOKED
+            else None
+        )
+        if moved_from == (day, at) and place == locked.appointment_place:
+            return locked  # nothing changes: no event, no second e-mail
         try:
             with transaction.atomic():
-                _move(
+                event = _move(
                     locked,
                     ReferralAction.BOOK,
                     by=by,
@@ -401,11 +422,147 @@ def book_appointment(
                     appointment_date=day,
                     appointment_time=at,
                     appointment_place=place,
+                    reminder_due_at=_reminder_due(locked, day),
+                    reminder_sent_at=None,
                 )
         except IntegrityError as exc:
             # Another coordinator booked the same slot for another referral meanwhile.
             raise BookingRefused(slot_message) from exc
+        template = MOVED_TEMPLATE if moved_from else BOOKED_TEMPLATE
+        _email_appointment(locked, template, key=f"event-{event.pk}", moved_from=moved_from)
         return locked
+
+
+def cancel_appointment(referral: Referral, *, by: Any, reason: str) -> Referral:
+    """Cancel the booked appointment but keep the referral (accepted, to book again);
+    the patient is told, with a calendar cancellation."""
+    reason = _required(reason, _("Give the reason for cancelling the appointment."))
+    with transaction.atomic():
+        locked = _lock(referral)
+        _check_transition(locked, ReferralAction.UNBOOK)
+        _check_campus(locked, by)
+        cancelled = (locked.appointment_date, locked.appointment_time)
+        event = _move(
+            locked,
+            ReferralAction.UNBOOK,
+            by=by,
+            note=reason,
+            appointment_date=None,
+            appointment_time=None,
+            appointment_place="",
+            reminder_due_at=None,
+        )
+        _email_appointment(locked, CANCELLED_TEMPLATE, key=f"event-{event.pk}", at=cancelled)
+        return locked
+
+
+def _reminder_due(referral: Referral, day: date) -> datetime | None:
+    """When the reminder goes out: 09:00 two days before; None when that moment has
+    passed (the confirmation is the reminder) or the patient gets no e-mail."""
+    if not referral.episode.patient.can_receive_email:
+        return None
+    due = _local(day - timedelta(days=REMINDER_DAYS_BEFORE), REMINDER_AT)
+    return due if due > timezone.now() else None
+
+
+def send_due_reminders(
+    now: datetime | None = None, *, batch_size: int = REMINDER_BATCH_SIZE
+) -> int:
+    """Queue the reminders that are due (the beat task's work); returns how many.
+
+    Rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL), marked sent in
+    the same transaction that writes the outbox row, and the outbox key is unique per
+    appointment: two sweepers at once never remind twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Referral.objects.reminders_due(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("episode__patient", "campus")[:batch_size]
+        )
+        for referral in due:
+            if referral.episode.patient.can_receive_email:
+                _email_appointment(referral, REMINDER_TEMPLATE, key="reminder")
+        Referral.objects.filter(pk__in=[r.pk for r in due]).update(reminder_sent_at=now)
+    return len(due)
+
+
+def _email_appointment(
+    referral: Referral,
+    template: str,
+    *,
+    key: str,
+    at: tuple[date, time] | None = None,
+    moved_from: tuple[date, time] | None = None,
+) -> bool:
+    """Queue an appointment e-mail (booked, moved, cancelled, reminder) with its ``.ics``."""
+    patient = referral.episode.patient
+    if not patient.can_receive_email:
+        return False
+    campus = referral.campus
+    day, start = at or (referral.appointment_date, referral.appointment_time)
+    cancelled = template == CANCELLED_TEMPLATE
+    place = "" if cancelled else referral.appointment_place
+    with translation.override(patient.language):
+        context = {
+            "first_name": patient.first_name,
+            "campus_name": campus.name,
+            "campus_phone": campus.phone,
+            "campus_address": campus.address,
+            "place": place if place not in (campus.address, campus.name) else "",
+            "date_text": appointment_day_text(day),
+            "time_text": f"{start:%H:%M}",
+            "referral_id": referral.pk,
+        }
+        if moved_from is not None:
+            context["old_date_text"] = appointment_day_text(moved_from[0])
+            context["old_time_text"] = f"{moved_from[1]:%H:%M}"
+        attachment = _calendar_attachment(referral, day, start, place, cancelled=cancelled)
+    stamp = f"{day.isoformat()}T{start:%H:%M}"
+    queue_email(
+        to=patient.email,
+        language=patient.language,
+        template=template,
+        context=context,
+        idempotency_key=f"referral-{referral.pk}-{template}-{key}-{stamp}",
+        patient_id=patient.pk,
+        reference=f"referral:{referral.pk}",
+        attachments=[attachment],
+    )
+    return True
+
+
+def appointment_day_text(day: date) -> str:
+    """The appointment day as the patient reads it, in the active language
+    ("donderdag 3 december 2026")."""
+    return formats.date_format(day, "l j F Y")
+
+
+def _calendar_attachment(
+    referral: Referral, day: date, start: time, place: str, *, cancelled: bool
+) -> Attachment:
+    campus = referral.campus
+    templates = [
+        slots.SlotTemplate(s.weekday, s.start, s.minutes)
+        for s in AppointmentSlot.objects.filter(campus=campus, weekday=day.weekday())
+    ]
+    sequence = referral.events.filter(action__in=APPOINTMENT_EVENTS).count()
+    host = urlsplit(settings.SITE_URL).hostname or "backpath"
+    location = ", ".join(part for part in (place, campus.address) if part) or campus.name
+    event = ics.CalendarEvent(
+        uid=f"referral-{referral.pk}-appointment@{host}",
+        start=_local(day, start),
+        minutes=slots.slot_minutes(templates, day, start),
+        summary=gettext("Pain clinic appointment, campus %(campus)s") % {"campus": campus.name},
+        location=location,
+        description=gettext("Questions or cannot come? Call campus %(campus)s: %(phone)s.")
+        % {"campus": campus.name, "phone": campus.phone},
+        sequence=sequence,
+        stamp=timezone.now(),
+        cancelled=cancelled,
+    )
+    return Attachment(filename=ics.FILENAME, mimetype=ics.MIMETYPE, content=ics.calendar(event))
 
 
 def mark_seen(referral: Referral, *, by: Any) -> Referral:
@@ -478,7 +635,18 @@ def cancel_referral(referral: Referral, *, by: Any, reason: str) -> Referral:
         _check_transition(locked, ReferralAction.CANCEL)
         if not has_role(by, Role.PHYSIOTHERAPIST):
             _check_campus(locked, by)
-        _move(locked, ReferralAction.CANCEL, by=by, note=reason, end_reason=reason)
+        was_booked = locked.state == ReferralState.BOOKED
+        appointment = (locked.appointment_date, locked.appointment_time)
+        event = _move(
+            locked,
+            ReferralAction.CANCEL,
+            by=by,
+            note=reason,
+            end_reason=reason,
+            reminder_due_at=None,
+        )
+        if was_booked:
+            _email_appointment(locked, CANCELLED_TEMPLATE, key=f"event-{event.pk}", at=appointment)
         return locked
 
 

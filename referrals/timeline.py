@@ -43,6 +43,8 @@ class EpisodeTimeline:
 
 
 def _start_back_text(intake: IntakeAssessment) -> str:
+    if intake.start_back_total is None:
+        return str(_("not asked (saved in an emergency)"))
     risk = intake.start_back_risk
     return _("%(group)s (total %(total)s/9, psychosocial %(psy)s/5)") % {
         "group": StartBackRisk(risk).label if risk in StartBackRisk.values else risk,

@@ -7,6 +7,7 @@ dashboard and proposal rows also send them with htmx and get the updated row bac
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -27,9 +28,10 @@ from intake import services as intake_services
 from intake.forms import GpForm
 from intake.models import Episode
 from referrals import forms as referral_forms
-from referrals import services
+from referrals import services, slots
 from referrals.models import (
     OPEN_STATES,
+    AppointmentSlot,
     CampusCapacityChange,
     Referral,
     ReferralAction,
@@ -91,6 +93,11 @@ ACTIONS: dict[str, Action] = {
             r, by=by, day=data["day"], at=data["at"], place=data["place"]
         ),
     ),
+    ReferralAction.UNBOOK: Action(
+        (Role.COORDINATOR,),
+        referral_forms.ReasonForm,
+        lambda r, by, data: services.cancel_appointment(r, by=by, reason=data["reason"]),
+    ),
     ReferralAction.SEEN: Action(
         (Role.COORDINATOR,),
         None,
@@ -137,6 +144,7 @@ def _done_message(action: str) -> str:
         ReferralAction.REDIRECT: _("Referral redirected."),
         ReferralAction.CANCEL: _("Referral cancelled."),
         ReferralAction.LETTER: _("A new version of the letter was made."),
+        ReferralAction.UNBOOK: _("Appointment cancelled; the referral waits to be booked again."),
     }[action]
 
 
@@ -280,6 +288,7 @@ def _render_detail(
     context = {
         "referral": referral,
         "patient": referral.episode.patient,
+        "slot_week": _slot_week(request, referral) if ReferralAction.BOOK in available else None,
         "events": events,
         "letters": letters,
         "action_forms": action_forms,
@@ -290,6 +299,37 @@ def _render_detail(
         "gp_form": bound.get("gp") or GpForm(instance=referral.episode.patient),
     }
     return render(request, "referrals/detail.html", context, status=status)
+
+
+def _slot_week(request: HttpRequest, referral: Referral) -> dict[str, Any]:
+    """The campus's week of slots to book from (``?week=YYYY-MM-DD``, default this week)."""
+    now = timezone.localtime()
+    try:
+        shown = date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        shown = now.date()
+    monday = slots.monday_of(shown)
+    last = monday + timedelta(days=6)
+    templates = [
+        slots.SlotTemplate(s.weekday, s.start, s.minutes)
+        for s in AppointmentSlot.objects.filter(campus=referral.campus)
+    ]
+    booked = Referral.objects.booked_between(referral.campus, monday, last).values_list(
+        "appointment_date", "appointment_time"
+    )
+    mine = None
+    if referral.state == ReferralState.BOOKED:
+        mine = (referral.appointment_date, referral.appointment_time)
+    days = slots.week(templates, monday, booked=booked, now=now.replace(tzinfo=None), mine=mine)
+    return {
+        "days": [day for day in days if day.slots or day.day.weekday() < 5],
+        "has_template": bool(templates),
+        "monday": monday,
+        "sunday": last,
+        "previous": (monday - timedelta(days=7)).isoformat(),
+        "next": (monday + timedelta(days=7)).isoformat(),
+        "is_current": monday <= now.date() <= last,
+    }
 
 
 @role_required(Role.PHYSIOTHERAPIST, Role.COORDINATOR)

@@ -433,6 +433,8 @@ def test_an_admin_change_in_django_admin_is_logged_too(client, admin_user):
             "accepting_referrals": "on",
             "catchment-TOTAL_FORMS": "0",
             "catchment-INITIAL_FORMS": "0",
+            "appointment_slots-TOTAL_FORMS": "0",
+            "appointment_slots-INITIAL_FORMS": "0",
         }
     )
     client.post(url, data)
