@@ -312,6 +312,9 @@ BACKPATH_SESSION_WARNING_SECONDS = env.int("BACKPATH_SESSION_WARNING_SECONDS", d
 BACKPATH_PATIENT_LINK_PREFIXES = ["/intake/", "/q/"]
 BACKPATH_LINK_RATE_LIMIT = env.int("BACKPATH_LINK_RATE_LIMIT", default=0 if TESTING else 30)
 BACKPATH_LINK_RATE_WINDOW = env.int("BACKPATH_LINK_RATE_WINDOW", default=300)
+# Kiosk PINs typed per address per link window (the kiosk's own pages are not limited:
+# one tablet serves every patient of the day).
+BACKPATH_KIOSK_PIN_ATTEMPTS = env.int("BACKPATH_KIOSK_PIN_ATTEMPTS", default=10)
 
 # Audit log (django-auditlog for changes, security.ReadLog for reads).
 AUDITLOG_DISABLE_REMOTE_ADDR = False

@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("reception/", include("intake.urls")),
     path("intake/", include("intake.public_urls")),
+    path("kiosk/", include("intake.kiosk_urls")),
     path("physio/", include("treatment.urls")),
     path("coordinator/", include("referrals.urls")),
     path("manager/", include("dashboards.urls")),

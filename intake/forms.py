@@ -1,4 +1,5 @@
-from datetime import date
+import functools
+from datetime import date, timedelta
 from typing import Any
 
 import phonenumbers
@@ -12,8 +13,8 @@ from stdnum.be import bis, nn
 from clinics.forms import DayField
 from clinics.i18n import current_language
 from clinics.models import Practice
-from intake import scores
-from intake.models import AlertQuerySet, Disposition, Patient
+from intake import scores, triage
+from intake.models import AlertQuerySet, Disposition, Patient, StaffAction
 from intake.patient_texts import odi_choices
 from intake.postcodes import is_valid_postcode
 
@@ -380,6 +381,13 @@ STEP_RED_FLAGS = tuple(RED_FLAG_LABELS)
 STEP_START_BACK = (*START_BACK_LABELS, "bothersomeness")
 STEP_ODI = tuple(f"odi_{section}" for section in scores.ODI_SECTIONS)
 ODI_TOO_FEW = "odi_too_few"
+NOT_AN_EMERGENCY = "not_an_emergency"
+# In "save now" (an emergency at the desk) only these must be answered: the triage needs
+# them. Every other answer given is kept; the scores may be completed later.
+EMERGENCY_REQUIRED = ("duration_days", "pain_now")
+# The triage input of a patient with no complaint worth a rule: one answer changed from
+# it shows whether that answer alone is an emergency.
+_QUIET_ANSWERS = {"age": 40, "duration_days": 0, "pain_now": 0, "seen_by_doctor": True}
 
 
 class IntakeForm(forms.Form):
@@ -430,8 +438,9 @@ class IntakeForm(forms.Form):
         label=_("Medication taken for the back pain"), required=False, max_length=300
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, emergency: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.emergency = emergency
         for key, label in RED_FLAG_LABELS.items():
             self.fields[key] = _yes_no(label)
         for key, label in START_BACK_LABELS.items():
@@ -448,6 +457,9 @@ class IntakeForm(forms.Form):
         )
         for section in scores.ODI_SECTIONS:
             self.fields[f"odi_{section}"] = odi_field(section)
+        if emergency:
+            for name, field in self.fields.items():
+                field.required = name in EMERGENCY_REQUIRED
 
     def steps(self) -> list[dict[str, Any]]:
         """The bound fields per step, for the template."""
@@ -468,20 +480,36 @@ class IntakeForm(forms.Form):
                 or (names is STEP_ODI and self.has_error(NON_FIELD_ERRORS, ODI_TOO_FEW)),
             }
             for number, (title, names) in enumerate(titles, start=1)
+            if all(name in self.fields for name in names)
         ]
 
     def questionnaire_fields(self) -> dict[str, Any]:
-        return {key: self.cleaned_data[key] for key in (*STEP_COMPLAINT, *STEP_RED_FLAGS)}
+        """The section-1 answers; in an emergency save only those given (the rest take
+        the triage defaults and are not stored as answers)."""
+        fields = {key: self.cleaned_data[key] for key in (*STEP_COMPLAINT, *STEP_RED_FLAGS)}
+        if self.emergency:
+            fields = {key: value for key, value in fields.items() if value not in (None, "")}
+        return fields
 
-    def start_back_items(self) -> list[Any]:
+    def start_back_items(self) -> list[Any] | None:
+        """The nine answers; None in an emergency save unless all nine were given."""
+        keys = (*START_BACK_LABELS, "bothersomeness")
+        if any(self.cleaned_data.get(key) in (None, "") for key in keys):
+            return None
         items: list[Any] = [int(self.cleaned_data[key]) for key in START_BACK_LABELS]
         return [*items, self.cleaned_data["bothersomeness"]]
 
-    def odi_sections(self) -> list[int | None]:
-        return [self.cleaned_data[f"odi_{section}"] for section in scores.ODI_SECTIONS]
+    def odi_sections(self) -> list[int | None] | None:
+        """The ten sections; None in an emergency save when none was answered."""
+        sections = [self.cleaned_data[f"odi_{section}"] for section in scores.ODI_SECTIONS]
+        if self.emergency and all(score is None for score in sections):
+            return None
+        return sections
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.emergency:
+            return self._clean_emergency(data)
         answered = [
             data.get(f"odi_{s}") for s in scores.ODI_SECTIONS if data.get(f"odi_{s}") is not None
         ]
@@ -495,3 +523,87 @@ class IntakeForm(forms.Form):
                 code=ODI_TOO_FEW,
             )
         return data
+
+    def _clean_emergency(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Save now only when the answers given are an emergency by themselves."""
+        if self.errors:
+            return data
+        answers = {**_QUIET_ANSWERS, **self.questionnaire_fields()}
+        answers.pop("medication", None)
+        try:
+            result = triage.triage(answers)
+        except ValueError:
+            return data  # the full save reports the bad answer next to its field
+        if result.disposition != Disposition.EMERGENCY:
+            raise forms.ValidationError(
+                _(
+                    "“Save now” is for an emergency, and the answers given are not one. "
+                    "Complete the questionnaire and save it."
+                ),
+                code=NOT_AN_EMERGENCY,
+            )
+        return data
+
+
+@functools.cache
+def emergency_answers() -> dict[str, list[str]]:
+    """{field: the form values that alone make the intake an EMERGENCY}, worked out from
+    the triage rules themselves, for the page that shows the banner at once."""
+    found: dict[str, list[str]] = {}
+    form = IntakeForm()
+    for name in (*STEP_COMPLAINT, *STEP_RED_FLAGS):
+        choices = getattr(form.fields[name], "choices", None)
+        if not choices or name in _QUIET_ANSWERS:
+            continue
+        for value, _label in choices:
+            answer = value if isinstance(value, str) else bool(value)
+            try:
+                result = triage.triage({**_QUIET_ANSWERS, name: answer})
+            except ValueError:
+                continue
+            if result.disposition == Disposition.EMERGENCY:
+                found.setdefault(name, []).append(str(value))
+    return found
+
+
+class ScoresForm(IntakeForm):
+    """STarT Back and Oswestry, to complete an intake saved in an emergency."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in (*STEP_COMPLAINT, *STEP_RED_FLAGS):
+            del self.fields[name]
+
+
+class AlertActionForm(forms.Form):
+    """What staff did about an emergency or GP alert, and when."""
+
+    action = forms.ChoiceField(
+        label=_("What was done"), choices=StaffAction.choices, widget=forms.RadioSelect
+    )
+    done_at = forms.DateTimeField(
+        label=_("When"),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
+
+    def clean_done_at(self) -> Any:
+        value = self.cleaned_data["done_at"]
+        if value > timezone.now() + timedelta(minutes=1):
+            raise forms.ValidationError(_("This time is in the future."))
+        return value
+
+
+class KioskPinForm(forms.Form):
+    pin = forms.CharField(
+        label=_("Code from reception"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "class": "form-control form-control-lg bp-kiosk-pin",
+            }
+        ),
+    )

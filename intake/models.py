@@ -389,11 +389,13 @@ class IntakeAssessment(models.Model):
     pain_now = models.PositiveSmallIntegerField(
         _("pain now (0-10)"), validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
-    start_back_items = models.JSONField(_("STarT Back answers"))
-    start_back_total = models.PositiveSmallIntegerField()
-    start_back_psychosocial = models.PositiveSmallIntegerField()
-    start_back_risk = models.CharField(max_length=10)
-    odi_sections = models.JSONField(_("Oswestry sections"))
+    # The scores are empty when an emergency was saved at once (the "save now" of the
+    # desk intake): staff complete them later; the triage never depends on them.
+    start_back_items = models.JSONField(_("STarT Back answers"), null=True, blank=True)
+    start_back_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_back_psychosocial = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_back_risk = models.CharField(max_length=10, blank=True)
+    odi_sections = models.JSONField(_("Oswestry sections"), null=True, blank=True)
     odi_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     disposition = models.CharField(max_length=10, choices=Disposition.choices, db_index=True)
     reasons = models.JSONField(default=list)
@@ -414,6 +416,11 @@ class IntakeAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.episode} · {self.disposition}"
+
+    @property
+    def scores_pending(self) -> bool:
+        """Saved in an emergency before STarT Back (and Oswestry) were asked."""
+        return self.start_back_total is None or self.odi_sections is None
 
     def reason_texts(self, language: str) -> list[str]:
         return [triage.reason_text(code, language) for code in self.reasons]
@@ -499,6 +506,35 @@ class Alert(models.Model):
         return [triage.reason_text(code, language) for code in self.reasons]
 
 
+class StaffAction(models.TextChoices):
+    SENT_TO_EMERGENCY = "sent_to_ed", _("sent to the emergency department")
+    CALLED_112 = "called_112", _("112 called")
+    GP_INFORMED = "gp_informed", _("GP informed")
+    PATIENT_REFUSED = "patient_refused", _("patient refused")
+
+
+class AlertAction(models.Model):
+    """What staff did about an alert, when, and who recorded it; the first one closes
+    the alert (``intake.services.record_alert_action``)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(_("what was done"), max_length=20, choices=StaffAction.choices)
+    done_at = models.DateTimeField(_("when"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["done_at", "id"]
+        verbose_name = _("alert action")
+        verbose_name_plural = _("alert actions")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.done_at:%d/%m/%Y %H:%M}"
+
+
 class IntakeLink(models.Model):
     """A signed, single-use link for a patient to fill the intake questionnaire.
 
@@ -517,10 +553,22 @@ class IntakeLink(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     kiosk = models.BooleanField(default=False)
+    # A kiosk link has no token anyone sees: reception gives the tablet a short PIN
+    # (hashed here, single use, valid ``KIOSK_PIN_MINUTES``) that opens it there.
+    pin_hash = models.CharField(max_length=64, blank=True)
+    pin_expires_at = models.DateTimeField(null=True, blank=True)
+
+    KIOSK_PIN_MINUTES = 10
+    KIOSK_LINK_HOURS = 2
 
     class Meta:
         verbose_name = _("intake link")
         verbose_name_plural = _("intake links")
+        indexes = [
+            models.Index(
+                fields=["pin_hash"], condition=~Q(pin_hash=""), name="intake_link_pin_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"intake link #{self.pk}"

@@ -3,6 +3,7 @@
 Each service is one transaction: a validation error leaves nothing half-saved.
 """
 
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,12 +16,14 @@ from intake import scores, triage
 from intake.models import (
     STATE_FOR_DISPOSITION,
     Alert,
+    AlertAction,
     Disposition,
     Episode,
     IntakeAssessment,
     IntakeLink,
     IntakeSource,
     Patient,
+    StaffAction,
 )
 from outbox.services import queue_email
 
@@ -60,8 +63,8 @@ def record_intake(
     patient: Patient,
     *,
     answers: Mapping[str, Any],
-    start_back_items: Sequence[Any],
-    odi_sections: Sequence[int | None],
+    start_back_items: Sequence[Any] | None,
+    odi_sections: Sequence[int | None] | None,
     medication: str = "",
     by: Any = None,
     source: str = IntakeSource.DESK,
@@ -74,13 +77,14 @@ def record_intake(
     ``answers`` is the section-1 answers object (see ``build_answers``). Invalid
     answers raise ``triage.TriageInputError``/``ValueError`` before anything is saved.
     ``recorded_at`` is for intakes typed in later (demo data, imports); default now.
+    ``start_back_items``/``odi_sections`` are None when an emergency is saved before
+    they were asked (``complete_intake_scores`` adds them later).
     """
     now = recorded_at or timezone.now()
     intake_date = intake_date or timezone.localdate(now)
     clean = triage.validate_answers(answers)
     result = triage.triage_validated(clean)
-    start = scores.start_back(start_back_items)
-    odi = scores.oswestry(odi_sections)
+    score_fields = _score_fields(start_back_items, odi_sections)
     disposition = Disposition(result.disposition)
 
     episode = Episode.objects.create(
@@ -96,17 +100,74 @@ def record_intake(
         answers=dict(answers),
         medication=medication,
         pain_now=clean.pain_now,
-        start_back_items=list(start_back_items),
-        start_back_total=start.total,
-        start_back_psychosocial=start.psychosocial,
-        start_back_risk=start.risk,
-        odi_sections=list(odi_sections),
-        odi_percent=odi,
+        **score_fields,
         disposition=disposition,
         reasons=list(result.reasons),
         rule_version=result.rule_version,
     )
     return assessment
+
+
+def _score_fields(
+    start_back_items: Sequence[Any] | None, odi_sections: Sequence[int | None] | None
+) -> dict[str, Any]:
+    """The stored STarT Back and Oswestry fields; empty for what was not asked."""
+    fields: dict[str, Any] = {
+        "start_back_items": None,
+        "start_back_total": None,
+        "start_back_psychosocial": None,
+        "start_back_risk": "",
+        "odi_sections": None,
+        "odi_percent": None,
+    }
+    if start_back_items is not None:
+        start = scores.start_back(start_back_items)
+        fields.update(
+            start_back_items=list(start_back_items),
+            start_back_total=start.total,
+            start_back_psychosocial=start.psychosocial,
+            start_back_risk=start.risk,
+        )
+    if odi_sections is not None:
+        fields.update(odi_sections=list(odi_sections), odi_percent=scores.oswestry(odi_sections))
+    return fields
+
+
+@transaction.atomic
+def complete_intake_scores(
+    assessment: IntakeAssessment,
+    *,
+    start_back_items: Sequence[Any],
+    odi_sections: Sequence[int | None],
+) -> IntakeAssessment:
+    """Add the STarT Back and Oswestry answers to an intake saved in an emergency.
+
+    The triage is not touched: it never depended on them. Invalid answers raise
+    ``ValueError`` before anything is saved.
+    """
+    fields = _score_fields(start_back_items, odi_sections)
+    locked = IntakeAssessment.objects.select_for_update().get(pk=assessment.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(fields))
+    return locked
+
+
+@transaction.atomic
+def record_alert_action(
+    alert: Alert, *, action: str, done_at: datetime, note: str = "", by: Any
+) -> AlertAction:
+    """Record what staff did about an alert (sent to the emergency department, 112
+    called, GP informed, patient refused); the record closes the alert if it is open."""
+    if action not in StaffAction.values:
+        raise ValueError(f"unknown staff action {action!r}")
+    record = AlertAction.objects.create(
+        alert=alert, action=action, done_at=done_at, note=note.strip(), recorded_by=by
+    )
+    Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=record.recorded_at, acknowledged_by=by
+    )
+    return record
 
 
 def raise_alert(episode: Episode, *, kind: str, disposition: str, reasons: Sequence[str]) -> Alert:
@@ -137,6 +198,45 @@ def create_intake_link(patient: Patient, *, by: Any, kiosk: bool = False) -> tup
         kiosk=kiosk,
     )
     return link, token
+
+
+KIOSK_PIN_DIGITS = 6
+
+
+def _pin_hash(pin: str) -> str:
+    return hash_token(f"kiosk-pin:{pin}")
+
+
+@transaction.atomic
+def start_kiosk_intake(patient: Patient, *, by: Any) -> tuple[IntakeLink, str]:
+    """A kiosk intake for ``patient``: a single-use link opened on the tablet with a
+    short PIN (returned, never stored). No token of it is ever shown."""
+    now = timezone.now()
+    link, _token = create_intake_link(patient, by=by, kiosk=True)
+    while True:
+        pin = f"{secrets.randbelow(10**KIOSK_PIN_DIGITS):0{KIOSK_PIN_DIGITS}d}"
+        if not IntakeLink.objects.filter(pin_hash=_pin_hash(pin), pin_expires_at__gt=now).exists():
+            break
+    link.pin_hash = _pin_hash(pin)
+    link.pin_expires_at = now + timedelta(minutes=IntakeLink.KIOSK_PIN_MINUTES)
+    link.expires_at = now + timedelta(hours=IntakeLink.KIOSK_LINK_HOURS)
+    link.save(update_fields=["pin_hash", "pin_expires_at", "expires_at"])
+    return link, pin
+
+
+def claim_kiosk_pin(pin: str) -> IntakeLink | None:
+    """The kiosk link a PIN opens, spending the PIN; None when wrong, used or expired."""
+    pin = "".join(pin.split())
+    if len(pin) != KIOSK_PIN_DIGITS or not pin.isdigit():
+        return None
+    now = timezone.now()
+    candidates = IntakeLink.objects.filter(
+        pin_hash=_pin_hash(pin), pin_expires_at__gt=now, used_at__isnull=True, kiosk=True
+    )
+    link = candidates.select_related("patient").first()
+    if link is None or not candidates.filter(pk=link.pk).update(pin_hash="", pin_expires_at=None):
+        return None
+    return link
 
 
 def use_intake_link(link: IntakeLink) -> bool:

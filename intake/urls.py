@@ -13,6 +13,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/intake-link/", views.intake_link_create, name="intake_link"),
     path("intakes/<int:intake_id>/", views.intake_result, name="intake_result"),
     path("intakes/<int:intake_id>/review/", views.intake_review, name="intake_review"),
+    path("intakes/<int:intake_id>/scores/", views.intake_scores, name="intake_scores"),
+    path("alerts/<int:alert_id>/action/", views.alert_action, name="alert_action"),
     path("alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
     path("advice/<str:disposition>/<str:language>/", views.advice_sheet, name="advice_sheet"),
 ]

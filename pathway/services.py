@@ -30,8 +30,8 @@ def admit_patient(
     patient: Patient,
     *,
     answers: Mapping[str, Any],
-    start_back_items: Sequence[Any],
-    odi_sections: Sequence[int | None],
+    start_back_items: Sequence[Any] | None,
+    odi_sections: Sequence[int | None] | None,
     medication: str = "",
     by: Any = None,
     source: str = IntakeSource.DESK,
@@ -39,7 +39,8 @@ def admit_patient(
     recorded_at: datetime | None = None,
 ) -> IntakeAssessment:
     """Record the intake, raise the staff alert when it is not PHYSIO, and schedule the
-    six-week follow-up. Invalid answers raise before anything is saved."""
+    six-week follow-up. Invalid answers raise before anything is saved. The scores may
+    be None: an emergency saved at once (``intake.services.complete_intake_scores``)."""
     assessment = intake.record_intake(
         patient,
         answers=answers,

@@ -142,10 +142,13 @@ def _episode(episode: Any, patient_ref: dict[str, str]) -> dict[str, Any]:
 def _intake_response(intake: IntakeAssessment, patient_ref: dict[str, str]) -> dict[str, Any]:
     answers: dict[str, Any] = dict(intake.answers)
     answers["medication"] = intake.medication or None
+    # Empty for an emergency saved before the scores were asked.
     answers["start_back"] = {
-        f"start_back.{n}": value for n, value in enumerate(intake.start_back_items, start=1)
+        f"start_back.{n}": value for n, value in enumerate(intake.start_back_items or (), start=1)
     }
-    answers["odi"] = {f"odi.{n}": value for n, value in enumerate(intake.odi_sections, start=1)}
+    answers["odi"] = {
+        f"odi.{n}": value for n, value in enumerate(intake.odi_sections or (), start=1)
+    }
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": f"intake-{intake.pk}",
@@ -219,21 +222,24 @@ def _intake_observations(intake: IntakeAssessment, patient_ref: dict[str, str]) 
             value={"valueInteger": intake.pain_now},
             **common,
         ),
-        _observation(
-            "intake-startback",
-            intake.pk,
-            code=START_BACK_CODE,
-            value={"valueInteger": intake.start_back_total},
-            interpretation=[{"text": f"{intake.start_back_risk} risk"}],
-            component=[
-                {
-                    "code": {"text": "STarT Back psychosocial subscore"},
-                    "valueInteger": intake.start_back_psychosocial,
-                }
-            ],
-            **common,
-        ),
     ]
+    if intake.start_back_total is not None:
+        observations.append(
+            _observation(
+                "intake-startback",
+                intake.pk,
+                code=START_BACK_CODE,
+                value={"valueInteger": intake.start_back_total},
+                interpretation=[{"text": f"{intake.start_back_risk} risk"}],
+                component=[
+                    {
+                        "code": {"text": "STarT Back psychosocial subscore"},
+                        "valueInteger": intake.start_back_psychosocial,
+                    }
+                ],
+                **common,
+            )
+        )
     if intake.odi_percent is not None:
         observations.append(
             _observation(

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinics.tokens import hash_token
-from intake.models import IntakeAssessment, IntakeLink, IntakeSource
+from intake.models import IntakeAssessment, IntakeSource
 from intake.services import create_intake_link
 from tests.factories import PatientFactory
 from tests.test_intake_desk import intake_form_data
@@ -101,18 +101,6 @@ def test_reception_checks_a_pending_self_intake(client, receptionist, link_and_t
     assessment.refresh_from_db()
     assert assessment.reviewed_by == receptionist
     assert not IntakeAssessment.objects.pending_review().exists()
-
-
-def test_the_kiosk_button_opens_the_questionnaire_directly(client, receptionist):
-    patient = PatientFactory()
-    client.force_login(receptionist)
-    response = client.post(reverse("intake:intake_link", args=[patient.pk]), {"kiosk": "1"})
-    assert response.status_code == 302
-    assert response.url.startswith("http://testserver/intake/")
-    client.logout()
-    client.post(response.url, intake_form_data())
-    assert IntakeAssessment.objects.get().source == IntakeSource.KIOSK
-    assert IntakeLink.objects.get().used_at is not None
 
 
 def test_a_link_for_a_patient_with_consent_is_e_mailed_in_their_language(client, receptionist):

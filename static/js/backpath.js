@@ -127,3 +127,41 @@ function bpScrollableTables() {
 }
 document.addEventListener("DOMContentLoaded", bpScrollableTables);
 window.addEventListener("resize", bpScrollableTables);
+// The desk intake's emergency fast path: as soon as an answer that alone means
+// EMERGENCY is ticked (the form lists them, worked out from the triage rules), the
+// banner with "save now" shows; the intake is saved with the answers given.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form[data-emergency-answers]");
+  var banner = form ? form.querySelector("[data-emergency-banner]") : null;
+  if (!banner) { return; }
+  var rules = JSON.parse(form.getAttribute("data-emergency-answers") || "{}");
+  function update() {
+    var emergency = Object.keys(rules).some(function (name) {
+      return rules[name].some(function (value) {
+        var input = form.querySelector('input[name="' + name + '"][value="' + value + '"]');
+        return input !== null && input.checked;
+      });
+    });
+    banner.hidden = !emergency;
+  }
+  form.addEventListener("change", update);
+  update();
+});
+
+// The kiosk tablet: after data-kiosk-idle seconds without a touch, key or scroll the
+// page goes back to the kiosk's neutral start page, which ends the kiosk session.
+document.addEventListener("DOMContentLoaded", function () {
+  var body = document.body;
+  var home = body.getAttribute("data-kiosk-home");
+  var idle = parseInt(body.getAttribute("data-kiosk-idle"), 10);
+  if (!home || !idle) { return; }
+  var timer = null;
+  function restart() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { window.location.assign(home); }, idle * 1000);
+  }
+  ["pointerdown", "keydown", "input", "scroll", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, restart, { passive: true, capture: true });
+  });
+  restart();
+});
