@@ -69,8 +69,9 @@ def fill_intake(
     pain: int = 5,
     duration_days: int = 5,
     bothersomeness: str = "slightly",
+    submit: str = "Save intake and show the result",
 ) -> None:
-    """Fill the four steps of the desk intake with the mouse and save it."""
+    """Fill the four steps of the intake with the mouse and send it with ``submit``."""
     fields = IntakeForm().fields
 
     def pick(name: str, value: Any) -> None:
@@ -96,7 +97,7 @@ def fill_intake(
 
     for section in scores.ODI_SECTIONS:
         choose(page, ODI_LABELS[section], "1")
-    page.get_by_role("button", name="Save intake and show the result").click()
+    page.get_by_role("button", name=submit).click()
 
 
 def is_red(page: Page, locator: Locator) -> bool:
