@@ -184,7 +184,22 @@ MATRIX: dict[str, Page] = {
     "intake:advice_sheet": Page(
         allow=(RECEPTION, PHYSIO), kwargs=lambda s: {"disposition": "GP_SOON", "language": "fr"}
     ),
+    "intake:intake_scores": Page(
+        allow=(RECEPTION,),
+        ok=Redirect("/reception/intakes/"),
+        kwargs=_intake,
+        note="an intake whose scores are complete sends reception back to its result",
+    ),
+    "intake:alert_action": Page(
+        allow=(RECEPTION, PHYSIO), ok=POST_ONLY, kwargs=lambda s: {"alert_id": s.alert.pk}
+    ),
     "intake_public:self_intake": Page(answers=PUBLIC, kwargs=lambda s: {"token": s.token}),
+    # --- the kiosk tablet (issue 16): no staff rights, a PIN opens one questionnaire ------
+    "kiosk:home": Page(answers=PUBLIC),
+    "kiosk:intake": Page(
+        answers=dict.fromkeys(PERSONAS, Redirect("/kiosk/")),
+        note="without a kiosk session (a PIN typed on the tablet) it starts over",
+    ),
     # --- treatment (physiotherapists) ---------------------------------------------------
     "treatment:caseload": Page(allow=(PHYSIO,)),
     "treatment:episode": Page(allow=(PHYSIO,), kwargs=_treated),

@@ -15,7 +15,7 @@ from intake.models import Alert, AlertAction, Disposition, IntakeAssessment, Sta
 from referrals import services as referrals
 from referrals.models import AppointmentSlot, ReferralState
 from tests.browser.conftest import BROWSER_DB, log_in, text_of
-from tests.browser.steps import choose, field, fill_intake
+from tests.browser.steps import choose, field, fill_intake, text
 from tests.factories import PatientFactory, make_referral
 
 pytestmark = BROWSER_DB
@@ -99,7 +99,7 @@ def test_an_emergency_is_saved_after_step_two_and_what_staff_did_is_recorded(  #
     expect(desk.get_by_role("link", name="Complete the scores")).to_be_visible()
 
     record = desk.get_by_role("region", name="What staff did")
-    record.get_by_role("radio", name=str(StaffAction.CALLED_112.label)).check()
+    record.get_by_role("radio", name=text(StaffAction.CALLED_112.label)).check()
     record.get_by_role("button", name="Record and close the alert").click()
     expect(desk.get_by_role("alert").filter(has_text="the alert is closed")).to_be_visible()
     record = desk.get_by_role("region", name="What staff did")
@@ -137,6 +137,6 @@ def test_the_kiosk_tablet_reaches_no_staff_page_after_the_submit(  # type: ignor
 
     tablet.goto("/reception/")
     expect(tablet).to_have_url(re.compile(r"/accounts/login/"))
-    expect(tablet.get_by_label("Password")).to_be_visible()
+    expect(tablet.locator("input[type=password]")).to_be_visible()  # a staff login
     tablet.goto("/kiosk/intake/")
     expect(tablet).to_have_url(re.compile(r"/kiosk/$"))
