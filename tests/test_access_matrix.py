@@ -534,6 +534,8 @@ OBJECT_RULES: dict[str, ClinicWide | tuple[NotTheirs, ...]] = {
     "intake:intake_link": RECEPTION_DESK,
     "intake:intake_result": RECEPTION_DESK,
     "intake:intake_review": RECEPTION_DESK,
+    "intake:intake_scores": RECEPTION_DESK,
+    "intake:alert_action": (NotTheirs(COLLEAGUE, _owned_alert, get=405),),
     "intake:alert_acknowledge": (
         NotTheirs(COLLEAGUE, _owned_alert, get=405),
         NotTheirs(COLLEAGUE, lambda s: {"alert_id": s.alert.pk}, get=405),
