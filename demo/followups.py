@@ -20,7 +20,7 @@ from followups import services
 from followups.models import AnswerChannel, CallResult, FollowUp
 from followups.schedule import FOLLOW_UP_AFTER_DAYS, local_at
 from followups.services import follow_up_reference
-from intake.models import Episode, EpisodeState, Patient
+from intake.models import Episode, Patient
 from intake.services import build_answers, register_patient
 from outbox import drain
 from outbox.models import EmailState, OutboundEmail
@@ -31,8 +31,10 @@ REPLAY_DAYS = 20
 DEMO_MARK = "demo patient (follow-ups)"
 BOUNCED_ERROR = "550 5.1.1 Mailbox unavailable (demo)"
 
+# Rules 2027.1: only signs new or worse since the intake are asked (no lifetime facts).
 NO_RED_FLAGS = {
     "leg_numbness": "none",
+    "radiation": "none",
     "leg_weakness": False,
     "saddle_numbness": False,
     "bladder_bowel": False,
@@ -40,12 +42,11 @@ NO_RED_FLAGS = {
     "trauma": False,
     "fever": False,
     "weight_loss": False,
-    "cancer_history": False,
     "night_pain": False,
     "unwell": False,
-    "immunosuppressed": False,
-    "osteoporosis_or_steroids": False,
+    "new_cancer_or_steroids": False,
 }
+START_BACK_AGAIN = [1, 0, 0, 0, 0, 1, 0, 0, "slightly"]
 
 
 def follow_up_answers(**overrides: Any) -> dict[str, Any]:
@@ -66,6 +67,8 @@ PERSISTENT = follow_up_answers(
     pain_now=6, global_change="same", painkillers_still=True, odi=[3, 2, 3, 3, 2, 3, 2, 1, 2, 2]
 )
 RED_FLAG = follow_up_answers(pain_now=5, global_change="worse", saddle_numbness=True)
+# "No back pain" but pain 7: read as pain present, reception confirms by phone.
+CONTRADICTORY = follow_up_answers(still_back_pain=False, pain_now=7, global_change="same")
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,19 @@ DEMO_PATIENTS = (
     DemoPatient("no-consent", "Luc", "Pauwels", "fr", due_days_ago=2, consent=False),
     DemoPatient("bounced", "Ahmed", "Benali", "nl", due_days_ago=3, events={-3: "bounce"}),
     DemoPatient("expired", "Hilde", "Michiels", "nl", due_days_ago=16, events={-1: "not_reached"}),
-    DemoPatient("done", "Koen", "Segers", "nl", due_days_ago=18, events={-3: "reached"}),
+    DemoPatient("done", "Koen", "Segers", "nl", due_days_ago=18, events={-3: "declined"}),
+    DemoPatient(
+        "lost",
+        "Nadia",
+        "El Amrani",
+        "nl",
+        due_days_ago=19,
+        email=False,
+        events={-5: "not_reached", -3: "not_reached", -1: "not_reached"},
+    ),
+    DemoPatient(
+        "check-answers", "Marie", "Dubois", "fr", due_days_ago=6, events={-2: "contradictory"}
+    ),
     DemoPatient("recovered", "Sarah", "Wilson", "en", due_days_ago=10, events={-8: "recovered"}),
     DemoPatient("improving", "Eva", "Lemmens", "nl", due_days_ago=12, events={-11: "improving"}),
     DemoPatient("persistent", "Bram", "Hendrickx", "nl", due_days_ago=19, events={-3: "phone"}),
@@ -137,13 +152,20 @@ def _bounce(follow_up: FollowUp, at: datetime) -> None:
 def _answer(answers: dict[str, Any], channel: str) -> Callable[[FollowUp, datetime], Any]:
     def answer(follow_up: FollowUp, at: datetime) -> Any:
         link = follow_up.links.order_by("pk").first() if channel == AnswerChannel.LINK else None
-        return answer_follow_up(follow_up, answers, channel=channel, link=link, now=at)
+        return answer_follow_up(
+            follow_up,
+            answers,
+            channel=channel,
+            start_back_items=START_BACK_AGAIN,
+            link=link,
+            now=at,
+        )
 
     return answer
 
 
-def _close_episode(follow_up: FollowUp, at: datetime) -> None:
-    Episode.objects.filter(pk=follow_up.episode_id).update(state=EpisodeState.CLOSED, closed_at=at)
+def _cancel(follow_up: FollowUp, at: datetime) -> None:
+    services.cancel_follow_ups(follow_up.episode, reason="Moved abroad (demo).")
 
 
 EVENTS: dict[str, Callable[[FollowUp, datetime], Any]] = {
@@ -152,13 +174,14 @@ EVENTS: dict[str, Callable[[FollowUp, datetime], Any]] = {
     "improving": _answer(IMPROVING, AnswerChannel.LINK),
     "red_flag": _answer(RED_FLAG, AnswerChannel.LINK),
     "phone": _answer(PERSISTENT, AnswerChannel.PHONE),
-    "reached": lambda f, at: services.record_call(
-        f, result=CallResult.REACHED, by=None, note="Feels fine, no questions.", now=at
+    "contradictory": _answer(CONTRADICTORY, AnswerChannel.LINK),
+    "declined": lambda f, at: services.record_call(
+        f, result=CallResult.DECLINED, by=None, note="Feels fine, no questions.", now=at
     ),
     "not_reached": lambda f, at: services.record_call(
         f, result=CallResult.NOT_REACHED, by=None, note="Voicemail.", now=at
     ),
-    "close": _close_episode,
+    "close": _cancel,
 }
 
 

@@ -30,6 +30,7 @@ class FollowUpState(models.TextChoices):
     CALL_LIST = "call_list", _("on the call list")
     DONE = "done", _("done without answers")
     CANCELLED = "cancelled", _("cancelled")
+    LOST = "lost", _("lost: not reached after three calls")
 
 
 # States the sweep moves along (by ``next_action_at``).
@@ -40,6 +41,8 @@ LINK_STATES = (FollowUpState.INVITED, FollowUpState.REMINDED)
 CALL_LIST_STATES = (FollowUpState.EXPIRED, FollowUpState.CALL_LIST)
 # Reception may record answers given by phone in these states.
 PHONE_STATES = LINK_STATES + CALL_LIST_STATES
+# On the call list: no answers yet, or contradictory answers to confirm by phone.
+ON_CALL_LIST = Q(state__in=CALL_LIST_STATES) | Q(state=FollowUpState.ANSWERED, confirm_by_phone=True)
 
 
 class CallReason(models.TextChoices):
@@ -47,11 +50,16 @@ class CallReason(models.TextChoices):
     NO_CONSENT = "no_consent", _("no consent to e-mail")
     NO_RESPONSE = "no_response", _("no answer to the e-mail and two reminders")
     EMAIL_FAILED = "email_failed", _("the e-mail could not be delivered")
+    CHECK_ANSWERS = "check_answers", _("answers contradict each other: confirm by phone")
 
 
 class CallResult(models.TextChoices):
+    # "Reached" without answers is no longer offered (rules 2027.1): reception takes the
+    # answers by phone, or records that the patient declined and why. Kept for old rows.
     REACHED = "reached", _("reached")
     NOT_REACHED = "not_reached", _("not reached")
+    DECLINED = "declined", _("reached, declined to answer")
+    CONFIRMED = "confirmed", _("reached, answers confirmed")
 
 
 class AnswerChannel(models.TextChoices):
@@ -61,9 +69,17 @@ class AnswerChannel(models.TextChoices):
 
 class Outcome(models.TextChoices):
     RECOVERED = rules.RECOVERED, _("recovered: proposed for closing")
-    IMPROVING = rules.IMPROVING, _("improving: second follow-up planned")
+    IMPROVING = rules.IMPROVING, _("improving")
     PERSISTENT = rules.PERSISTENT, _("persistent: pain-clinic referral proposed")
     RED_FLAG = rules.RED_FLAG, _("red flag")
+
+
+class Course(models.TextChoices):
+    """The course of the complaint (step A), stored also under a red flag."""
+
+    RECOVERED = rules.RECOVERED, _("recovered")
+    IMPROVING = rules.IMPROVING, _("improving")
+    PERSISTENT = rules.PERSISTENT, _("persistent")
 
 
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
@@ -82,16 +98,13 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         """Rows the sweep must move at ``now``, oldest first (the partial sweep index).
 
         Outside the mail window only the steps that send no mail: putting patients we
-        cannot e-mail on the call list, cancelling closed episodes, expiring links.
+        cannot e-mail on the call list, expiring links. A closed episode keeps its
+        follow-up (the safety net, rules 2027.1).
         """
         due = self.filter(state__in=SWEPT_STATES, next_action_at__lte=now)
         if not mail_allowed:
             patient = "episode__patient__"
-            cannot_mail = (
-                Q(**{f"{patient}email": ""})
-                | Q(**{f"{patient}email_consent": False})
-                | Q(episode__state=EpisodeState.CLOSED)
-            )
+            cannot_mail = Q(**{f"{patient}email": ""}) | Q(**{f"{patient}email_consent": False})
             due = due.filter(
                 (Q(state=FollowUpState.SCHEDULED) & cannot_mail)
                 | Q(state__in=LINK_STATES, link_expires_at__lte=now)
@@ -99,15 +112,20 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         return due.order_by("next_action_at", "pk")
 
     def call_list(self) -> "FollowUpQuerySet":
-        """Who reception should phone: not yet tried first, then the longest waiting."""
-        return self.filter(state__in=CALL_LIST_STATES).order_by(
+        """Who reception should phone (no answers yet, or answers to confirm): not yet
+        tried first, then the longest waiting."""
+        return self.filter(ON_CALL_LIST).order_by(
             models.F("last_call_at").asc(nulls_first=True), "call_listed_at", "pk"
         )
 
     def proposed_for_closing(self) -> "FollowUpQuerySet":
         """Recovered at a follow-up while the episode is still open: the physiotherapist
-        may close it with a discharge summary."""
-        return self.filter(outcome=Outcome.RECOVERED).exclude(episode__state=EpisodeState.CLOSED)
+        may close it with a discharge summary. Under a red flag only once staff closed
+        the alert as safe to continue."""
+        recovered = Q(outcome=Outcome.RECOVERED) | Q(
+            course=Course.RECOVERED, course_carried_out_at__isnull=False
+        )
+        return self.filter(recovered).exclude(episode__state=EpisodeState.CLOSED)
 
     def due_between(self, start: datetime, end: datetime) -> "FollowUpQuerySet":
         return self.filter(due_at__gte=start, due_at__lt=end).exclude(state=FollowUpState.CANCELLED)
@@ -160,8 +178,25 @@ class FollowUp(models.Model):
     outcome_reasons = models.JSONField(default=list, blank=True)
     outcome_disposition = models.CharField(max_length=10, blank=True)
     rule_version = models.CharField(max_length=20, blank=True)
+    # Rules 2027.1: the course is worked out and stored also under a red flag; what it
+    # asks for (closing, next follow-up, review, referral) is carried out at once, or
+    # when staff close the red-flag alert as safe to continue.
+    course = models.CharField(_("course"), max_length=20, choices=Course.choices, blank=True)
+    course_carried_out_at = models.DateTimeField(null=True, blank=True)
+    # What the outcome was worked out with (age on the follow-up date, intake facts).
+    outcome_context = models.JSONField(null=True, blank=True)
+    alert = models.ForeignKey(
+        "intake.Alert", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirm_by_phone = models.BooleanField(_("answers to confirm by phone"), default=False)
+    cancel_reason = models.TextField(_("why the follow-up was cancelled"), blank=True)
     pain_now = models.PositiveSmallIntegerField(_("pain now (0-10)"), null=True, blank=True)
     odi_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    # STarT Back asked again at each follow-up (NICE NG59: stratify again).
+    start_back_items = models.JSONField(_("STarT Back answers"), null=True, blank=True)
+    start_back_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_back_psychosocial = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_back_risk = models.CharField(max_length=10, blank=True)
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -186,7 +221,8 @@ class FollowUp(models.Model):
             ),
             models.Index(
                 fields=["last_call_at", "call_listed_at"],
-                condition=Q(state__in=list(CALL_LIST_STATES)),
+                condition=Q(state__in=list(CALL_LIST_STATES))
+                | Q(state=FollowUpState.ANSWERED, confirm_by_phone=True),
                 name="followup_call_list_idx",
             ),
             models.Index(fields=["due_at"], name="followup_due_idx"),
@@ -200,6 +236,10 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.episode} · follow-up {self.number}"
+
+    @property
+    def is_on_call_list(self) -> bool:
+        return self.state in CALL_LIST_STATES or self.confirm_by_phone
 
 
 class QuestionnaireLinkQuerySet(models.QuerySet["QuestionnaireLink"]):

@@ -1,34 +1,21 @@
-"""Six-week follow-up outcome (``clinical-rules.md`` section 4).
+"""Follow-up outcome, rule version 2027.1 (``clinical-rules.md`` sections 4 and 6).
 
-``classify(answers, baseline_pain, follow_up_number)`` validates the follow-up answers and
-applies the outcome rules, first match wins:
+``classify(answers, context, follow_up_number)`` validates the follow-up answers and the
+context the caller fills in from the record, then:
 
-1. any E- or U-rule of the intake triage matches the red-flag answers → ``red_flag``,
-   with that triage disposition and the matching rule codes as reasons;
-2. no back pain any more, or pain 0-2 and (much) better → ``recovered``;
-3. pain 4 or more, or not better (same/worse/much worse), or ODI 30 % or more →
-   ``persistent``;
-4. otherwise ``improving`` at the first follow-up; from the second follow-up on, the back
-   pain that remains counts as ``persistent``.
+- **step A** always works out the course of the complaint (``recovered``, ``persistent``
+  or ``improving``, first match wins), even when a warning sign is found;
+- **step B** checks the warning signs: only what is *new or worse since the intake*
+  (the questionnaire names the intake date), plus the lifetime facts the intake recorded
+  (cancer, osteoporosis or steroids, immunosuppression), which are never asked again;
+- **step C** gives the outcome: ``red_flag`` when any E- or U-code matched, otherwise
+  the course; the disposition is the most urgent one matched, or None. S-codes never
+  change the state.
 
-Answers (strict types, as for the intake; unknown keys are an error):
-
-- ``still_back_pain`` (bool), ``pain_now`` (int 0-10) and ``global_change`` (one of
-  ``GLOBAL_CHANGE_CHOICES``) are required;
-- ``odi``: optional list of the 10 ODI section scores (int 0-5 or null); null or absent
-  means not asked. Fewer than 8 answered sections give no ODI, so its rule does not apply;
-- ``painkillers_still`` (bool, default false): recorded, not used by the outcome rules;
-- the red-flag questions of section 1: ``RED_FLAG_BOOLEAN_KEYS`` (default false) and
-  ``leg_numbness`` (default "none"). ``seen_by_doctor`` and ``radiation`` are not asked
-  again: they only feed the S-rules, which the follow-up does not use;
-- ``age`` (int 0-120 or null, default null). The follow-up questionnaire does not ask it:
-  the caller fills it in from the intake so that U-CHILD is evaluated as at the intake.
-  Without it, U-CHILD is not evaluated.
-
-Reasons are short stable codes (``REASON_CODES``). ``PAIN-MIC`` is added, for information
-only, when ``baseline_pain`` is given and the pain improved by the minimal important
-change; it never changes the state and is not added to a ``red_flag`` outcome, whose
-reasons are the triage rule codes.
+Reasons: the step-B codes in table order, then the course codes: ``CHECK-ANSWERS``
+(no back pain ticked but pain 3 or more: read as pain present, staff confirm by phone),
+``PAIN-MIC`` (the pain improved by the minimal important change since the intake), then
+the code(s) saying why the course was chosen (``COURSE_CODES``).
 
 Pure module: no Django, stdlib only.
 """
@@ -37,29 +24,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
-from intake.scores import oswestry, pain_mic_reached, validate_odi_sections
+from intake.scores import odi_mic_reached, oswestry, pain_mic_reached, validate_odi_sections
 from intake.triage import (
     AGE,
     BOOLEAN,
+    DISPOSITIONS,
+    EMERGENCY,
+    GP_SOON,
+    GP_URGENT,
+    LEG_NUMBNESS_CHOICES,
+    NON_FIELD_ERRORS,
     PAIN_SCORE,
-    RED_FLAG_FIELDS,
-    RED_FLAG_RULES,
-    RULE_VERSION,
+    RADIATION_CHOICES,
     AnswersError,
     Check,
     Choice,
     Nullable,
-    RedFlagAnswers,
-    apply_rules,
     validate_mapping,
 )
+
+RULE_VERSION: Final = "2027.1"
 
 RECOVERED: Final = "recovered"
 IMPROVING: Final = "improving"
 PERSISTENT: Final = "persistent"
 RED_FLAG: Final = "red_flag"
+COURSES: Final[tuple[str, ...]] = (RECOVERED, IMPROVING, PERSISTENT)
 OUTCOME_STATES: Final[tuple[str, ...]] = (RECOVERED, IMPROVING, PERSISTENT, RED_FLAG)
 
 GLOBAL_CHANGE_CHOICES: Final[tuple[str, ...]] = (
@@ -70,14 +62,61 @@ GLOBAL_CHANGE_CHOICES: Final[tuple[str, ...]] = (
     "much_worse",
 )
 BETTER: Final = frozenset({"much_better", "better"})
+WORSE: Final = frozenset({"worse", "much_worse"})
 
 RECOVERED_MAX_PAIN: Final = 2
+RECOVERED_MAX_ODI: Final = 20.0
+SAME_MIN_PAIN: Final = 3
 PERSISTENT_MIN_PAIN: Final = 4
 PERSISTENT_MIN_ODI: Final = 30.0
+STALLED_MIN_PAIN: Final = 3
+CONTRADICTION_MIN_PAIN: Final = 3
+FRACTURE_PAIN_RISE: Final = 2
+ADULT_AGE: Final = 18
+
+# The warning signs asked as "new or worse since the intake date" (section 4).
+NEW_SIGN_KEYS: Final[tuple[str, ...]] = (
+    "saddle_numbness",
+    "bladder_bowel",
+    "erectile_dysfunction",
+    "leg_weakness",
+    "fever",
+    "weight_loss",
+    "night_pain",
+    "unwell",
+    "trauma",
+)
+
+# Course codes (step A), in the order they are listed after the step-B codes.
+CHECK_ANSWERS: Final = "CHECK-ANSWERS"
+PAIN_MIC: Final = "PAIN-MIC"
+NO_BACK_PAIN: Final = "NO-BACK-PAIN"
+LOW_PAIN_BETTER: Final = "LOW-PAIN-BETTER"
+WORSE_CODE: Final = "WORSE"
+SAME_PAIN: Final = "SAME-PAIN-GE-3"
+PAIN_NO_MIC: Final = "PAIN-GE-4-NO-MIC"
+ODI_NO_MIC: Final = "ODI-GE-30-NO-MIC"
+STALLED: Final = "STALLED"
+IMPROVING_CODE: Final = "IMPROVING"
+COURSE_CODES: Final[tuple[str, ...]] = (
+    CHECK_ANSWERS,
+    PAIN_MIC,
+    NO_BACK_PAIN,
+    LOW_PAIN_BETTER,
+    WORSE_CODE,
+    SAME_PAIN,
+    PAIN_NO_MIC,
+    ODI_NO_MIC,
+    STALLED,
+    IMPROVING_CODE,
+)
 
 
 class FollowUpInputError(AnswersError):
-    subject: ClassVar[str] = "follow-up answers"
+    """Bad answers, context or follow-up number. Context fields are named
+    ``context.<field>``, so a bad ``age`` reads ``context.age``."""
+
+    subject: ClassVar[str] = "follow-up input"
 
 
 @dataclass(frozen=True)
@@ -88,13 +127,33 @@ class OdiSections:
         return validate_odi_sections(value)
 
 
+@dataclass(frozen=True)
+class OdiPercent:
+    def __call__(self, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 100:
+            return float(value)
+        raise ValueError("must be a number from 0 to 100")
+
+
 @dataclass(frozen=True, kw_only=True)
-class FollowUpAnswers(RedFlagAnswers):
+class FollowUpAnswers:
     still_back_pain: bool
     pain_now: int
     global_change: str
     odi: tuple[int | None, ...] | None = None
     painkillers_still: bool = False
+    saddle_numbness: bool = False
+    bladder_bowel: bool = False
+    erectile_dysfunction: bool = False
+    leg_weakness: bool = False
+    fever: bool = False
+    weight_loss: bool = False
+    night_pain: bool = False
+    unwell: bool = False
+    trauma: bool = False
+    leg_numbness: str = "none"
+    radiation: str = "none"
+    new_cancer_or_steroids: bool = False
 
 
 FOLLOW_UP_FIELDS: Final[Mapping[str, Check]] = {
@@ -103,81 +162,133 @@ FOLLOW_UP_FIELDS: Final[Mapping[str, Check]] = {
     "global_change": Choice(GLOBAL_CHANGE_CHOICES),
     "odi": Nullable(OdiSections()),
     "painkillers_still": BOOLEAN,
-    **RED_FLAG_FIELDS,
-    "age": Nullable(AGE),
+    **{key: BOOLEAN for key in NEW_SIGN_KEYS},
+    "leg_numbness": Choice(LEG_NUMBNESS_CHOICES),
+    "radiation": Choice(RADIATION_CHOICES),
+    "new_cancer_or_steroids": BOOLEAN,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpContext:
+    """What the record knows: age on the follow-up date, the intake's pain, ODI and
+    lifetime facts, and the previous follow-up's pain."""
+
+    age: int
+    baseline_pain: int
+    baseline_odi: float | None = None
+    previous_pain: int | None = None
+    cancer_history: bool = False
+    osteoporosis_or_steroids: bool = False
+    immunosuppressed: bool = False
+    intake_radiation: str = "none"
+
+
+CONTEXT_FIELDS: Final[Mapping[str, Check]] = {
+    "age": AGE,
+    "baseline_pain": PAIN_SCORE,
+    "baseline_odi": Nullable(OdiPercent()),
+    "previous_pain": Nullable(PAIN_SCORE),
+    "cancer_history": BOOLEAN,
+    "osteoporosis_or_steroids": BOOLEAN,
+    "immunosuppressed": BOOLEAN,
+    "intake_radiation": Choice(RADIATION_CHOICES),
 }
 
 
 @dataclass(frozen=True)
 class Outcome:
     state: str
+    course: str
+    disposition: str | None
     reasons: tuple[str, ...]
-    disposition: str | None = None
     rule_version: str = RULE_VERSION
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What the outcome rules look at, derived once from the validated answers."""
+    """What the rules look at, derived once from the validated input."""
 
     answers: FollowUpAnswers
-    odi_percent: float | None
+    context: FollowUpContext
     follow_up_number: int
+    odi_percent: float | None
+    course: str = ""
+
+    @property
+    def pain(self) -> int:
+        return self.answers.pain_now
+
+    @property
+    def worse(self) -> bool:
+        return self.answers.global_change in WORSE
+
+    @property
+    def earlier_pain(self) -> int:
+        """The pain to compare with: the previous follow-up's when known, else the intake's."""
+        previous = self.context.previous_pain
+        return self.context.baseline_pain if previous is None else previous
 
 
 @dataclass(frozen=True)
-class Criterion:
+class WarningRule:
     code: str
-    holds: Callable[[Facts], bool]
+    disposition: str
+    condition: Callable[[Facts], bool]
 
 
-@dataclass(frozen=True)
-class OutcomeRule:
-    """Gives ``state`` when any of its criteria holds; the codes of all that hold are the
-    reasons."""
-
-    state: str
-    criteria: tuple[Criterion, ...]
+def _answer(key: str) -> Callable[[Facts], bool]:
+    return lambda f: bool(getattr(f.answers, key))
 
 
-# Steps 2-4 of section 4, in order. Step 1 (red flags) is the intake triage's E/U table.
-OUTCOME_RULES: Final[tuple[OutcomeRule, ...]] = (
-    OutcomeRule(
-        RECOVERED,
-        (
-            Criterion("NO-BACK-PAIN", lambda f: not f.answers.still_back_pain),
-            Criterion(
-                "LOW-PAIN-BETTER",
-                lambda f: (
-                    f.answers.pain_now <= RECOVERED_MAX_PAIN and f.answers.global_change in BETTER
-                ),
-            ),
+# Step B, in the order of section 4 (which is the order of the reasons).
+WARNING_RULES: Final[tuple[WarningRule, ...]] = (
+    WarningRule("E-SADDLE", EMERGENCY, _answer("saddle_numbness")),
+    WarningRule("E-BLADDER", EMERGENCY, _answer("bladder_bowel")),
+    WarningRule("E-ERECTILE", EMERGENCY, _answer("erectile_dysfunction")),
+    WarningRule("E-WEAKNESS", EMERGENCY, _answer("leg_weakness")),
+    WarningRule("E-TRAUMA", EMERGENCY, _answer("trauma")),
+    WarningRule("E-FEVER", EMERGENCY, _answer("fever")),
+    WarningRule("E-NUMB-BOTH", EMERGENCY, lambda f: f.answers.leg_numbness == "both_legs"),
+    WarningRule("U-WEIGHT", GP_URGENT, _answer("weight_loss")),
+    WarningRule("U-NIGHT", GP_URGENT, _answer("night_pain")),
+    WarningRule("U-UNWELL", GP_URGENT, _answer("unwell")),
+    WarningRule("U-BILATERAL", GP_URGENT, lambda f: f.answers.radiation == "both_legs"),
+    WarningRule(
+        "U-CANCER",
+        GP_URGENT,
+        lambda f: (
+            (f.context.cancer_history or f.answers.new_cancer_or_steroids) and f.course != RECOVERED
         ),
     ),
-    OutcomeRule(
-        PERSISTENT,
-        (
-            Criterion("PAIN-GE-4", lambda f: f.answers.pain_now >= PERSISTENT_MIN_PAIN),
-            Criterion("NOT-BETTER", lambda f: f.answers.global_change not in BETTER),
-            Criterion(
-                "ODI-GE-30",
-                lambda f: f.odi_percent is not None and f.odi_percent >= PERSISTENT_MIN_ODI,
-            ),
+    WarningRule(
+        "U-FRACTURE",
+        GP_URGENT,
+        lambda f: (
+            (f.context.osteoporosis_or_steroids or f.answers.new_cancer_or_steroids)
+            and (f.worse or f.pain >= f.earlier_pain + FRACTURE_PAIN_RISE)
         ),
     ),
-    OutcomeRule(
-        PERSISTENT,
-        (Criterion("SECOND-FOLLOW-UP-PAIN", lambda f: f.follow_up_number >= 2),),
+    WarningRule("U-IMMUNE", GP_URGENT, lambda f: f.context.immunosuppressed and f.worse),
+    WarningRule(
+        "U-CHILD", GP_URGENT, lambda f: f.context.age < ADULT_AGE and f.course != RECOVERED
+    ),
+    WarningRule("S-PAINKILLERS", GP_SOON, _answer("painkillers_still")),
+    WarningRule(
+        "S-RADICULAR",
+        GP_SOON,
+        lambda f: (
+            (
+                f.answers.radiation == "below_knee"
+                and f.context.intake_radiation in ("none", "buttock_thigh")
+            )
+            or f.answers.leg_numbness == "one_leg"
+        ),
     ),
 )
-# Nothing above matched: still some back pain at the first follow-up, but getting better.
-IMPROVING_REASON: Final = "IMPROVING"
-PAIN_MIC: Final = "PAIN-MIC"
-REASON_CODES: Final[tuple[str, ...]] = (
-    *(criterion.code for rule in OUTCOME_RULES for criterion in rule.criteria),
-    IMPROVING_REASON,
-    PAIN_MIC,
-)
+WARNING_CODES: Final[tuple[str, ...]] = tuple(rule.code for rule in WARNING_RULES)
+REASON_CODES: Final[tuple[str, ...]] = (*WARNING_CODES, *COURSE_CODES)
+_URGENCY: Final[Mapping[str, int]] = {disposition: i for i, disposition in enumerate(DISPOSITIONS)}
 
 
 def validate_followup_answers(answers: Mapping[str, object]) -> FollowUpAnswers:
@@ -185,41 +296,126 @@ def validate_followup_answers(answers: Mapping[str, object]) -> FollowUpAnswers:
     return validate_mapping(answers, FOLLOW_UP_FIELDS, FollowUpAnswers, FollowUpInputError)
 
 
+def validate_context(context: Mapping[str, object]) -> FollowUpContext:
+    """Validate the context; raises ``FollowUpInputError`` naming every bad field."""
+    try:
+        return validate_mapping(context, CONTEXT_FIELDS, FollowUpContext, FollowUpInputError)
+    except FollowUpInputError as exc:
+        raise FollowUpInputError(_prefixed("context", exc.errors)) from None
+
+
+def _prefixed(prefix: str, errors: Mapping[str, str]) -> dict[str, str]:
+    return {
+        prefix if field == NON_FIELD_ERRORS else f"{prefix}.{field}": message
+        for field, message in errors.items()
+    }
+
+
+def _validate(
+    answers: Mapping[str, object], context: Mapping[str, object], follow_up_number: object
+) -> tuple[FollowUpAnswers, FollowUpContext, int]:
+    """All three inputs checked together, so one error names every bad field."""
+    errors: dict[str, str] = {}
+    valid_answers = valid_context = None
+    try:
+        valid_answers = validate_followup_answers(answers)
+    except FollowUpInputError as exc:
+        errors.update(exc.errors)
+    try:
+        valid_context = validate_context(context)
+    except FollowUpInputError as exc:
+        errors.update(exc.errors)
+    number_ok = (
+        isinstance(follow_up_number, int)
+        and not isinstance(follow_up_number, bool)
+        and follow_up_number >= 1
+    )
+    if not number_ok:
+        errors["follow_up_number"] = "must be a whole number of 1 or more"
+    if errors or valid_answers is None or valid_context is None:
+        raise FollowUpInputError(errors)
+    return valid_answers, valid_context, follow_up_number  # type: ignore[return-value]
+
+
+def course_of(facts: Facts) -> tuple[str, tuple[str, ...]]:
+    """Step A: the course and the codes saying why (after ``CHECK-ANSWERS``/``PAIN-MIC``)."""
+    answers, context, pain, odi = facts.answers, facts.context, facts.pain, facts.odi_percent
+    contradiction = not answers.still_back_pain and pain >= CONTRADICTION_MIN_PAIN
+    codes: list[str] = [CHECK_ANSWERS] if contradiction else []
+    if pain_mic_reached(context.baseline_pain, pain):
+        codes.append(PAIN_MIC)
+    if (
+        not contradiction
+        and pain <= RECOVERED_MAX_PAIN
+        and (answers.global_change in BETTER or not answers.still_back_pain)
+        and (odi is None or odi <= RECOVERED_MAX_ODI)
+        and not answers.painkillers_still
+    ):
+        return RECOVERED, (
+            *codes,
+            LOW_PAIN_BETTER if answers.still_back_pain else NO_BACK_PAIN,
+        )
+    persistent = [
+        code
+        for code, holds in (
+            (WORSE_CODE, facts.worse),
+            (SAME_PAIN, answers.global_change == "same" and pain >= SAME_MIN_PAIN),
+            (
+                PAIN_NO_MIC,
+                pain >= PERSISTENT_MIN_PAIN and not pain_mic_reached(context.baseline_pain, pain),
+            ),
+            (
+                ODI_NO_MIC,
+                odi is not None
+                and odi >= PERSISTENT_MIN_ODI
+                and (
+                    context.baseline_odi is None or not odi_mic_reached(context.baseline_odi, odi)
+                ),
+            ),
+            (
+                STALLED,
+                facts.follow_up_number >= 2
+                and pain >= STALLED_MIN_PAIN
+                and not pain_mic_reached(facts.earlier_pain, pain),
+            ),
+        )
+        if holds
+    ]
+    if persistent:
+        return PERSISTENT, (*codes, *persistent)
+    return IMPROVING, (*codes, IMPROVING_CODE)
+
+
 def classify(
-    answers: Mapping[str, object], baseline_pain: int | None, follow_up_number: int
+    answers: Mapping[str, object], context: Mapping[str, object], follow_up_number: int
 ) -> Outcome:
-    """Outcome of a follow-up (see the module docstring).
+    """The outcome of follow-up ``follow_up_number`` (1 = six weeks, 2 = twelve weeks).
 
-    ``baseline_pain`` is the intake pain (0-10) or None; ``follow_up_number`` counts from 1.
-    Bad arguments raise ValueError; bad answers raise ``FollowUpInputError``.
+    Raises ``FollowUpInputError`` (a ValueError) naming every bad field of the answers,
+    the context (as ``context.<field>``) and the follow-up number.
     """
-    if isinstance(follow_up_number, bool) or not isinstance(follow_up_number, int):
-        raise ValueError(f"follow_up_number must be a whole number, got {follow_up_number!r}")
-    if follow_up_number < 1:
-        raise ValueError(f"follow_up_number must be 1 or more, got {follow_up_number}")
-    if baseline_pain is not None:
-        try:
-            PAIN_SCORE(baseline_pain)
-        except ValueError as exc:
-            raise ValueError(f"baseline_pain {exc}, got {baseline_pain!r}") from None
-    validated = validate_followup_answers(answers)
-
-    red_flags = apply_rules(validated, RED_FLAG_RULES)
-    if red_flags.reasons:
-        return Outcome(RED_FLAG, red_flags.reasons, disposition=red_flags.disposition)
-
+    valid_answers, valid_context, number = _validate(answers, context, follow_up_number)
     facts = Facts(
-        answers=validated,
-        odi_percent=None if validated.odi is None else oswestry(validated.odi),
-        follow_up_number=follow_up_number,
+        answers=valid_answers,
+        context=valid_context,
+        follow_up_number=number,
+        odi_percent=None if valid_answers.odi is None else oswestry(valid_answers.odi),
     )
-    mic = (
-        (PAIN_MIC,)
-        if baseline_pain is not None and pain_mic_reached(baseline_pain, validated.pain_now)
-        else ()
+    course, course_codes = course_of(facts)
+    facts = Facts(facts.answers, facts.context, facts.follow_up_number, facts.odi_percent, course)
+    matched = [rule for rule in WARNING_RULES if rule.condition(facts)]
+    red_flag = any(rule.disposition in (EMERGENCY, GP_URGENT) for rule in matched)
+    disposition = (
+        min((rule.disposition for rule in matched), key=_URGENCY.__getitem__) if matched else None
     )
-    for rule in OUTCOME_RULES:
-        reasons = tuple(criterion.code for criterion in rule.criteria if criterion.holds(facts))
-        if reasons:
-            return Outcome(rule.state, reasons + mic)
-    return Outcome(IMPROVING, (IMPROVING_REASON, *mic))
+    return Outcome(
+        state=RED_FLAG if red_flag else course,
+        course=course,
+        disposition=disposition,
+        reasons=(*(rule.code for rule in matched), *course_codes),
+    )
+
+
+def warning_codes(reasons: Any) -> list[str]:
+    """The step-B codes among stored reasons (what an alert or advice page explains)."""
+    return [code for code in reasons if code in WARNING_CODES]

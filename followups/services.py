@@ -8,7 +8,7 @@ leaves nothing behind.
 """
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -36,10 +36,12 @@ from followups.models import (
     FollowUpState,
     QuestionnaireLink,
 )
-from intake.models import Episode, EpisodeState
-from intake.scores import oswestry
+from intake import scores
+from intake.patient_texts import campus_phones
+from intake.models import AlertKind, Disposition, Episode
+from intake.services import raise_alert
 from outbox.models import PENDING_EMAIL_STATES, OutboundEmail
-from outbox.services import queue_emails
+from outbox.services import queue_email, queue_emails
 
 SWEEP_BATCH_SIZE = 1000
 # One sweep run handles at most this many batches; the next minute's run goes on.
@@ -59,22 +61,18 @@ class FollowUpClosed(Exception):
 
 
 def schedule_follow_up(
-    episode: Episode, *, number: int = 1, now: datetime | None = None
+    episode: Episode, *, number: int = 1, now: datetime | None = None, start: date | None = None
 ) -> FollowUp:
     """Create follow-up ``number`` of ``episode`` (idempotent) in the caller's transaction.
 
-    Number 1 is due 42 days after the intake date, 09:00 local time. Number 2 (an
-    improving case) is due 42 days after number 1's due date; when a late answer by
-    phone has already passed that day, 42 days after the answer.
+    Due 42 days after ``start``, 09:00 local time. By default number 1 counts from the
+    intake date, and number 2 (an improving case) from the day number 1 was answered.
     """
-    if number == 1:
+    if start is None and number == 1:
         start = episode.intake_date
-    else:
+    elif start is None:
         previous = FollowUp.objects.get(episode=episode, number=number - 1)
-        start = schedule.local_date(previous.due_at)
-        today = schedule.local_date(now or timezone.now())
-        if start + timedelta(days=schedule.FOLLOW_UP_AFTER_DAYS) <= today:
-            start = today
+        start = schedule.local_date(previous.answered_at or now or timezone.now())
     due_at = schedule.due_at_for(start)
     follow_up, _created = FollowUp.objects.get_or_create(
         episode=episode, number=number, defaults={"due_at": due_at, "next_action_at": due_at}
@@ -82,16 +80,27 @@ def schedule_follow_up(
     return follow_up
 
 
-# Follow-ups still waiting on the patient or on reception: discharge cancels them all,
-# so no reminder or call-list entry reaches a patient whose episode is closed.
+# Follow-ups still waiting on the patient or on reception.
 PENDING_STATES = (*SWEPT_STATES, *CALL_LIST_STATES)
 
 
-def cancel_follow_ups(episode: Episode, *, by: Any = None) -> int:
-    """Cancel the episode's pending follow-ups (e.g. on discharge); their links stop working."""
+def cancel_follow_ups(episode: Episode, *, by: Any = None, reason: str) -> int:
+    """Cancel the episode's pending follow-ups, keeping why (``reason``, required) in
+    the row; their links stop working. Discharge keeps the follow-up (the safety net)
+    unless the patient was referred or the physiotherapist cancels it with a reason."""
+    if not reason.strip():
+        raise ValueError("a cancelled follow-up needs a reason")
     return FollowUp.objects.filter(episode=episode, state__in=PENDING_STATES).update(
-        state=FollowUpState.CANCELLED, next_action_at=None, closed_at=timezone.now(), closed_by=by
+        state=FollowUpState.CANCELLED,
+        next_action_at=None,
+        closed_at=timezone.now(),
+        closed_by=by,
+        cancel_reason=reason.strip(),
     )
+
+
+def pending_follow_ups(episode: Episode) -> "list[FollowUp]":
+    return list(FollowUp.objects.filter(episode=episode, state__in=PENDING_STATES))
 
 
 # --- the sweep --------------------------------------------------------------------------
@@ -109,7 +118,7 @@ class SweepReport:
         return sum(self.counts.values())
 
     def __str__(self) -> str:
-        steps = ("invited", "reminded", "expired", "call_list", "cancelled")
+        steps = ("invited", "reminded", "expired", "call_list")
         return ", ".join(f"{step} {self.counts[step]}" for step in steps)
 
 
@@ -138,7 +147,6 @@ SWEEP_COLUMNS = (
     "invited_at",
     "reminders_sent",
     "link_expires_at",
-    "episode__state",
     "episode__intake_date",
     "episode__patient_id",
     "episode__patient__email",
@@ -159,7 +167,6 @@ class SweepRow:
     invited_at: datetime | None
     reminders_sent: int
     link_expires_at: datetime | None
-    episode_state: str
     intake_date: date
     patient_id: int
     email: str
@@ -210,8 +217,6 @@ def advance(follow_up: SweepRow, now: datetime, *, mail_allowed: bool) -> Step |
     the window). Nothing is written here: ``sweep_batch`` applies the steps."""
     cannot_mail = _why_no_email(follow_up)
     if follow_up.state == FollowUpState.SCHEDULED:
-        if follow_up.episode_state == EpisodeState.CLOSED:
-            return _plan(follow_up, "cancelled", state=FollowUpState.CANCELLED, closed_at=now)
         if cannot_mail:
             return _to_call_list(follow_up, cannot_mail, now)
         if not mail_allowed:
@@ -413,12 +418,37 @@ def _locked(follow_up: FollowUp) -> FollowUp:
     )
 
 
+def outcome_context(follow_up: FollowUp, on: date) -> dict[str, Any]:
+    """The section-4 context from the record: the age on the follow-up date ``on`` (from
+    the birth date), the intake's pain, ODI and lifetime facts, the previous follow-up's
+    pain."""
+    episode = follow_up.episode
+    intake = episode.intake
+    facts = intake.answers
+    previous = (
+        FollowUp.objects.filter(episode=episode, number=follow_up.number - 1)
+        .values_list("pain_now", flat=True)
+        .first()
+    )
+    return {
+        "age": episode.patient.age_on(on),
+        "baseline_pain": intake.pain_now,
+        "baseline_odi": None if intake.odi_percent is None else float(intake.odi_percent),
+        "previous_pain": previous,
+        "cancer_history": facts.get("cancer_history", False),
+        "osteoporosis_or_steroids": facts.get("osteoporosis_or_steroids", False),
+        "immunosuppressed": facts.get("immunosuppressed", False),
+        "intake_radiation": facts.get("radiation", "none"),
+    }
+
+
 @transaction.atomic
 def record_answers(
     follow_up: FollowUp,
     answers: Mapping[str, Any],
     *,
     channel: str,
+    start_back_items: Sequence[Any] | None = None,
     by: Any = None,
     link: QuestionnaireLink | None = None,
     now: datetime | None = None,
@@ -426,9 +456,12 @@ def record_answers(
     """Store, score and classify follow-up answers (``pathway.services.answer_follow_up``
     acts on the outcome).
 
-    ``answers`` are the section-4 answers (without ``age``: it is taken from the
-    intake). Raises ``FollowUpClosed`` when the follow-up (or the link) can no longer
-    be answered, and ``outcome.FollowUpInputError`` for invalid answers.
+    ``answers`` are the section-4 answers; the context (age on the answer date, intake
+    facts) comes from the record. ``start_back_items`` are the STarT Back answers asked
+    again. Contradictory answers (``CHECK-ANSWERS``) put the follow-up on the call list
+    to confirm by phone. Raises ``FollowUpClosed`` when the follow-up (or the link) can
+    no longer be answered, and ``ValueError`` for invalid input, before anything is
+    saved.
     """
     now = now or timezone.now()
     follow_up = _locked(follow_up)
@@ -439,52 +472,128 @@ def record_answers(
         link.follow_up = follow_up
         if not link.is_open(now):
             raise FollowUpClosed("link")
-    intake = getattr(follow_up.episode, "intake", None)
-    full_answers = {**answers, "age": intake.answers.get("age") if intake else None}
-    result = rules.classify(full_answers, intake.pain_now if intake else None, follow_up.number)
-    validated = rules.validate_followup_answers(full_answers)
-    odi = None if validated.odi is None else oswestry(validated.odi)
+    context = outcome_context(follow_up, schedule.local_date(now))
+    result = rules.classify(answers, context, follow_up.number)
+    validated = rules.validate_followup_answers(answers)
+    start_back = None if start_back_items is None else scores.start_back(start_back_items)
+    odi = None if validated.odi is None else scores.oswestry(validated.odi)
     follow_up.state = FollowUpState.ANSWERED
     follow_up.next_action_at = None
     follow_up.answered_at = now
     follow_up.answered_via = channel
     follow_up.answered_by = by
-    follow_up.answers = full_answers
+    follow_up.answers = dict(answers)
+    follow_up.outcome_context = context
     follow_up.outcome = result.state
+    follow_up.course = result.course
     follow_up.outcome_reasons = list(result.reasons)
     follow_up.outcome_disposition = result.disposition or ""
     follow_up.rule_version = result.rule_version
     follow_up.pain_now = validated.pain_now
     follow_up.odi_percent = None if odi is None else Decimal(str(odi))
+    if start_back is not None:
+        follow_up.start_back_items = list(start_back_items or ())
+        follow_up.start_back_total = start_back.total
+        follow_up.start_back_psychosocial = start_back.psychosocial
+        follow_up.start_back_risk = start_back.risk
+    if rules.CHECK_ANSWERS in result.reasons:
+        follow_up.confirm_by_phone = True
+        follow_up.call_reason = CallReason.CHECK_ANSWERS
+        follow_up.call_listed_at = now
+        follow_up.call_attempts = 0
+        follow_up.last_call_at = None
+        follow_up.last_call_result = ""
     follow_up.save()
     if link is not None:
         QuestionnaireLink.objects.filter(pk=link.pk).update(used_at=now)
     return follow_up
 
 
+def mark_course_carried_out(follow_up: FollowUp, *, now: datetime) -> bool:
+    """Record that the course's next step was taken (once: a conditional update)."""
+    return bool(
+        FollowUp.objects.filter(pk=follow_up.pk, course_carried_out_at__isnull=True).update(
+            course_carried_out_at=now
+        )
+    )
+
+
 # --- the call list ----------------------------------------------------------------------
+
+LOST_TEMPLATE = "followup_lost"
 
 
 @transaction.atomic
 def record_call(
     follow_up: FollowUp, *, result: str, by: Any, note: str = "", now: datetime | None = None
 ) -> FollowUp:
-    """Reception phoned the patient. Reached: done. Not reached: stays on the list,
-    until ``MAX_CALL_ATTEMPTS`` tries."""
+    """Reception phoned the patient on the call list.
+
+    - ``declined``: the patient was reached and declined to answer; ``note`` (the
+      reason) is required. The follow-up is done.
+    - ``confirmed``: for answers to confirm by phone (``CHECK-ANSWERS``) only: the
+      patient confirmed them; the follow-up leaves the call list.
+    - ``not_reached``: it stays on the list; after ``MAX_CALL_ATTEMPTS`` tries a
+      follow-up without answers closes as ``lost``, the physiotherapist gets an alert and
+      the patient a message (``lost_message``). Answers to confirm stay as answered and
+      the physiotherapist gets the same alert.
+
+    Answers taken by phone go through ``pathway.answer_follow_up`` instead.
+    """
     now = now or timezone.now()
     follow_up = _locked(follow_up)
-    if follow_up.state not in CALL_LIST_STATES:
+    confirming = follow_up.state == FollowUpState.ANSWERED and follow_up.confirm_by_phone
+    if not confirming and follow_up.state not in CALL_LIST_STATES:
         raise FollowUpClosed(follow_up.state)
+    if result == CallResult.DECLINED and not note.strip():
+        raise ValueError("a declined follow-up needs the patient's reason")
+    if result == CallResult.CONFIRMED and not confirming:
+        raise ValueError("only answers to confirm can be confirmed")
+    if result not in (CallResult.DECLINED, CallResult.CONFIRMED, CallResult.NOT_REACHED):
+        raise ValueError(f"unknown call result {result!r}")
     follow_up.call_attempts += 1
     follow_up.last_call_at = now
     follow_up.last_call_result = result
-    follow_up.call_note = note
-    if result == CallResult.REACHED or follow_up.call_attempts >= MAX_CALL_ATTEMPTS:
+    follow_up.call_note = note.strip()
+    reached = result != CallResult.NOT_REACHED
+    given_up = not reached and follow_up.call_attempts >= MAX_CALL_ATTEMPTS
+    if confirming and (reached or given_up):
+        follow_up.confirm_by_phone = False
+    elif reached:
         follow_up.state = FollowUpState.DONE
         follow_up.closed_at = now
         follow_up.closed_by = by
+    elif given_up:
+        follow_up.state = FollowUpState.LOST
+        follow_up.closed_at = now
+        follow_up.closed_by = by
     follow_up.save()
+    if given_up:
+        raise_alert(
+            follow_up.episode, kind=AlertKind.LOST, disposition=Disposition.PHYSIO, reasons=()
+        )
+        if not confirming:
+            _send_lost_message(follow_up, now)
     return follow_up
+
+
+def _send_lost_message(follow_up: FollowUp, now: datetime) -> bool:
+    """E-mail the patient the safety net (warning signs, "still in pain: contact your
+    GP", both campus phone numbers); False when there is no address or consent: staff
+    print the letter (``followups:lost_letter``) instead."""
+    patient = follow_up.episode.patient
+    if not patient.can_receive_email:
+        return False
+    queue_email(
+        to=patient.email,
+        language=patient.language,
+        template=LOST_TEMPLATE,
+        context={"first_name": patient.first_name, "campuses": campus_phones()},
+        idempotency_key=f"followup-{follow_up.pk}-lost",
+        patient_id=patient.pk,
+        reference=follow_up_reference(follow_up),
+    )
+    return True
 
 
 # --- figures ----------------------------------------------------------------------------

@@ -12,5 +12,6 @@ urlpatterns = [
     path("followups/<int:pk>/call/", views.record_call, name="record_call"),
     path("followups/<int:pk>/phone/", views.phone_answers, name="phone_answers"),
     path("followups/<int:pk>/result/", views.result, name="result"),
+    path("episodes/<int:episode_id>/lost-letter/", views.lost_letter, name="lost_letter"),
     path("followups/emails/<int:pk>/dismiss/", views.dismiss_email, name="dismiss_email"),
 ]

@@ -47,7 +47,7 @@ def patient_message(follow_up: FollowUp, language: str) -> advice.FollowUpMessag
     warning_codes = [code for code in follow_up.outcome_reasons if code[:2] in WARNING_PREFIXES]
     return advice.follow_up_message(
         state=follow_up.outcome,
-        course=None,
+        course=follow_up.course or None,
         disposition=follow_up.outcome_disposition or None,
         reasons=follow_up.outcome_reasons,
         reason_texts=[triage.reason_text(code, language) for code in warning_codes],
@@ -59,6 +59,15 @@ def patient_message(follow_up: FollowUp, language: str) -> advice.FollowUpMessag
 
 
 # --- the patient's questionnaire ----------------------------------------------------------
+
+
+def _form(request: HttpRequest, follow_up: FollowUp) -> FollowUpForm:
+    """The questionnaire for this patient: it names their intake date, and asks about
+    erections only when they are registered as male."""
+    episode = follow_up.episode
+    return FollowUpForm(
+        request.POST or None, intake_date=episode.intake_date, sex=episode.patient.sex
+    )
 
 
 def _closed(request: HttpRequest, link: QuestionnaireLink, clinic: Branding) -> HttpResponse:
@@ -96,11 +105,16 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
 def _questionnaire(
     request: HttpRequest, link: QuestionnaireLink, clinic: Branding, now: Any, language: str
 ) -> HttpResponse:
-    form = FollowUpForm(request.POST or None)
+    form = _form(request, link.follow_up)
     if request.method == "POST" and form.is_valid():
         try:
             follow_up = pathway.answer_follow_up(
-                link.follow_up, form.answers(), channel=AnswerChannel.LINK, link=link, now=now
+                link.follow_up,
+                form.answers(),
+                channel=AnswerChannel.LINK,
+                start_back_items=form.start_back_items(),
+                link=link,
+                now=now,
             )
         except services.FollowUpClosed:
             return _closed(request, link, clinic)
@@ -168,7 +182,10 @@ def record_call(request: HttpRequest, pk: int) -> HttpResponse:
     follow_up = get_object_or_404(follow_ups, pk=pk)
     form = CallForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose whether the patient was reached."))
+        if form.has_error("note"):
+            messages.error(request, _("Write down why the patient declined."))
+        else:
+            messages.error(request, _("Choose whether the patient was reached."))
         return redirect("followups:call_list")
     try:
         follow_up = services.record_call(
@@ -180,8 +197,20 @@ def record_call(request: HttpRequest, pk: int) -> HttpResponse:
     except services.FollowUpClosed:
         messages.warning(request, _("This follow-up was already handled."))
         return redirect("followups:call_list")
+    except ValueError:
+        messages.error(request, _("This result does not apply to this follow-up."))
+        return redirect("followups:call_list")
     name = follow_up.episode.patient.full_name
-    if follow_up.state == FollowUpState.DONE:
+    if follow_up.state == FollowUpState.LOST:
+        messages.warning(
+            request,
+            _(
+                "%(name)s: not reached three times. The follow-up is closed as lost; the"
+                " physiotherapist has an alert and the patient a message."
+            )
+            % {"name": name},
+        )
+    elif not follow_up.is_on_call_list:
         messages.success(request, _("%(name)s: taken off the call list.") % {"name": name})
     else:
         messages.info(
@@ -201,11 +230,15 @@ def phone_answers(request: HttpRequest, pk: int) -> HttpResponse:
     if follow_up.state not in PHONE_STATES:
         messages.warning(request, _("This follow-up cannot take answers any more."))
         return redirect("followups:call_list")
-    form = FollowUpForm(request.POST or None)
+    form = _form(request, follow_up)
     if request.method == "POST" and form.is_valid():
         try:
             pathway.answer_follow_up(
-                follow_up, form.answers(), channel=AnswerChannel.PHONE, by=request.user
+                follow_up,
+                form.answers(),
+                channel=AnswerChannel.PHONE,
+                start_back_items=form.start_back_items(),
+                by=request.user,
             )
         except services.FollowUpClosed:
             messages.warning(request, _("This follow-up was already answered."))
@@ -241,6 +274,31 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": patient,
             # In the patient's language: reception reads it out on the phone.
             "message": patient_message(follow_up, patient.language),
+        },
+    )
+
+
+@role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
+def lost_letter(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The printable letter for a patient whose follow-up was lost and who has no
+    e-mail: the warning signs, "still in pain: contact your GP", both campus phones."""
+    follow_up = (
+        FollowUp.objects.select_related("episode__patient")
+        .filter(episode_id=episode_id, state=FollowUpState.LOST)
+        .order_by("-number")
+        .first()
+    )
+    if follow_up is None:
+        raise Http404
+    patient = follow_up.episode.patient
+    audit.log_read(request, follow_up)
+    return render(
+        request,
+        "followups/lost_letter.html",
+        {
+            "patient": patient,
+            "campuses": patient_texts.campus_phones(),
+            "clinic": branding_for(patient, follow_up.episode),
         },
     )
 

@@ -14,7 +14,7 @@ from clinics.forms import DayField
 from clinics.i18n import current_language
 from clinics.models import Practice
 from intake import scores, triage
-from intake.models import AlertQuerySet, Disposition, Patient, StaffAction
+from intake.models import AlertQuerySet, Disposition, Patient, Sex, StaffAction
 from intake.patient_texts import odi_choices
 from intake.postcodes import is_valid_postcode
 
@@ -293,23 +293,42 @@ def _yes_no(label: str) -> forms.TypedChoiceField:
     )
 
 
+# The warning-sign questions of the intake, in the patient's words (second person).
 RED_FLAG_LABELS = {
     "leg_weakness": _(
-        "Loss of strength in a leg: the foot cannot lift, cannot stand on heels or toes, "
-        "or the knee gives way"
+        "Have you lost strength in a foot or leg, even if the pain is less? For example: you"
+        " cannot lift your foot, cannot stand on your heels or toes, or your knee gives way."
     ),
-    "saddle_numbness": _("Numbness of the buttocks, anus or genitals"),
-    "bladder_bowel": _("New trouble passing urine or stool, or incontinence"),
-    "erectile_dysfunction": _("New erectile dysfunction"),
-    "trauma": _("The pain started after an accident or a fall"),
-    "fever": _("Fever and/or chills"),
-    "weight_loss": _("Unexplained weight loss"),
-    "cancer_history": _("Has ever had cancer"),
-    "night_pain": _("Severe pain at night, not eased by rest"),
-    "unwell": _("Generally unwell, malaise"),
-    "immunosuppressed": _("Immunosuppression or intravenous drug use"),
-    "osteoporosis_or_steroids": _("Osteoporosis or long-term corticosteroids"),
+    "saddle_numbness": _(
+        "Has the feeling around your buttocks, anus or genitals changed or gone (numb)?"
+    ),
+    "bladder_bowel": _("Do you have new trouble passing or holding urine or stool?"),
+    "erectile_dysfunction": _("Do you have new problems getting an erection?"),
+    "trauma": _("Did the pain start after an accident or a fall?"),
+    "fever": _("Do you have a fever or chills?"),
+    "weight_loss": _("Have you lost weight without knowing why?"),
+    "cancer_history": _("Have you ever had cancer?"),
+    "night_pain": _("Do you have severe pain at night that does not ease when you rest?"),
+    "unwell": _("Do you feel ill in general (unwell)?"),
+    "immunosuppressed": _(
+        "Is your body's defence against infection weakened (by an illness or medicines), or"
+        " do you inject drugs?"
+    ),
+    "osteoporosis_or_steroids": _(
+        "Do you have thin bones (osteoporosis), or have you taken cortisone"
+        " (corticosteroids) for a long time?"
+    ),
+    "inflammatory_signs": _(
+        "Is your back stiff for more than half an hour in the morning, does that ease when"
+        " you move, and did your back pain begin before you were 45?"
+    ),
 }
+
+
+def asks_erection_question(sex: str) -> bool:
+    """The erection question is asked only of patients registered as male."""
+    return sex == Sex.MALE
+
 
 START_BACK_LABELS = {
     "leg_pain": _("My back pain has spread down my leg(s) at some time in the last 2 weeks."),
@@ -390,37 +409,63 @@ EMERGENCY_REQUIRED = ("duration_days", "pain_now")
 _QUIET_ANSWERS = {"age": 40, "duration_days": 0, "pain_now": 0, "seen_by_doctor": True}
 
 
+def add_start_back_fields(form: forms.Form) -> None:
+    """The nine STarT Back questions (intake and every follow-up)."""
+    for key, label in START_BACK_LABELS.items():
+        form.fields[key] = forms.ChoiceField(
+            label=label,
+            choices=AGREE,
+            widget=forms.RadioSelect,
+            error_messages={"required": _("Choose agree or disagree.")},
+        )
+    form.fields["bothersomeness"] = forms.ChoiceField(
+        label=_("Overall, how bothersome has your back pain been in the last 2 weeks?"),
+        choices=[(key, BOTHERSOMENESS_LABELS[key]) for key in scores.BOTHERSOMENESS_CHOICES],
+        widget=forms.RadioSelect,
+    )
+
+
+def start_back_items_of(cleaned_data: dict[str, Any]) -> list[Any]:
+    items: list[Any] = [int(cleaned_data[key]) for key in START_BACK_LABELS]
+    return [*items, cleaned_data["bothersomeness"]]
+
+
 class IntakeForm(forms.Form):
     """The intake questionnaire: the section-1 answers (age comes from the patient),
-    STarT Back and Oswestry. One form, shown as steps; every answer is kept on error."""
+    STarT Back and Oswestry. One form, shown as steps; every answer is kept on error.
+    ``sex`` is the patient's registered sex: only men are asked about erections."""
 
     # The server validates every step; browser "required" checks would block a
     # submit on a hidden step.
     use_required_attribute = False
 
     duration_days = forms.IntegerField(
-        label=_("How many days ago did this episode of back pain start?"),
+        label=_("How many days ago did this bout of back pain start?"),
         min_value=0,
         max_value=36500,
     )
     pain_now = forms.TypedChoiceField(
-        label=_("Pain now, from 0 (no pain) to 10 (worst imaginable)"),
+        label=_(
+            "How bad is your pain now, from 0 (no pain) to 10 (the worst pain you can"
+            " imagine)? Take the worse of your back pain and your leg pain."
+        ),
         choices=[(str(n), str(n)) for n in range(11)],
         coerce=int,
         widget=forms.RadioSelect,
     )
-    seen_by_doctor = _yes_no(_("Has a doctor already assessed this episode?"))
+    seen_by_doctor = _yes_no(_("Has a doctor already examined you for this back pain?"))
     radiation = forms.ChoiceField(
         label=_("How far does the pain spread?"),
         choices=(
             ("none", _("not into the leg")),
             ("buttock_thigh", _("into the buttock or thigh")),
             ("below_knee", _("below the knee")),
+            ("both_legs", _("into both legs")),
         ),
         widget=forms.RadioSelect,
     )
     leg_numbness = forms.ChoiceField(
-        label=_("Tingling, burning or numbness in a leg or foot?"),
+        label=_("Do you have tingling, burning or numbness in a leg or foot?"),
         choices=(
             ("none", _("no")),
             ("one_leg", _("in one leg")),
@@ -429,32 +474,22 @@ class IntakeForm(forms.Form):
         widget=forms.RadioSelect,
     )
     painkiller_days = forms.IntegerField(
-        label=_("On how many days were painkillers needed so far?"),
+        label=_("On how many days have you needed painkillers for this back pain so far?"),
         min_value=0,
         max_value=36500,
         initial=0,
     )
     medication = forms.CharField(
-        label=_("Medication taken for the back pain"), required=False, max_length=300
+        label=_("Which medicines do you take for your back pain?"), required=False, max_length=300
     )
 
-    def __init__(self, *args: Any, emergency: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sex: str, emergency: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.emergency = emergency
         for key, label in RED_FLAG_LABELS.items():
-            self.fields[key] = _yes_no(label)
-        for key, label in START_BACK_LABELS.items():
-            self.fields[key] = forms.ChoiceField(
-                label=label,
-                choices=AGREE,
-                widget=forms.RadioSelect,
-                error_messages={"required": _("Choose agree or disagree.")},
-            )
-        self.fields["bothersomeness"] = forms.ChoiceField(
-            label=_("Overall, how bothersome has your back pain been in the last 2 weeks?"),
-            choices=[(key, BOTHERSOMENESS_LABELS[key]) for key in scores.BOTHERSOMENESS_CHOICES],
-            widget=forms.RadioSelect,
-        )
+            if key != "erectile_dysfunction" or asks_erection_question(sex):
+                self.fields[key] = _yes_no(label)
+        add_start_back_fields(self)
         for section in scores.ODI_SECTIONS:
             self.fields[f"odi_{section}"] = odi_field(section)
         if emergency:
@@ -473,9 +508,9 @@ class IntakeForm(forms.Form):
             {
                 "number": number,
                 "title": title,
-                "fields": [self[name] for name in names],
+                "fields": [self[name] for name in names if name in self.fields],
                 "is_oswestry": names is STEP_ODI,
-                "has_errors": any(self[name].errors for name in names)
+                "has_errors": any(self[name].errors for name in names if name in self.fields)
                 # Too few Oswestry sections is a form-wide error, but its step must open.
                 or (names is STEP_ODI and self.has_error(NON_FIELD_ERRORS, ODI_TOO_FEW)),
             }
@@ -486,7 +521,11 @@ class IntakeForm(forms.Form):
     def questionnaire_fields(self) -> dict[str, Any]:
         """The section-1 answers; in an emergency save only those given (the rest take
         the triage defaults and are not stored as answers)."""
-        fields = {key: self.cleaned_data[key] for key in (*STEP_COMPLAINT, *STEP_RED_FLAGS)}
+        fields = {
+            key: self.cleaned_data[key]
+            for key in (*STEP_COMPLAINT, *STEP_RED_FLAGS)
+            if key in self.fields
+        }
         if self.emergency:
             fields = {key: value for key, value in fields.items() if value not in (None, "")}
         return fields
@@ -508,6 +547,12 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        days, pills = data.get("duration_days"), data.get("painkiller_days")
+        if days is not None and pills is not None and pills > days:
+            self.add_error(
+                "painkiller_days",
+                _("This is more than the %(days)d days the back pain has lasted.") % {"days": days},
+            )
         if self.emergency:
             return self._clean_emergency(data)
         answered = [

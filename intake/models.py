@@ -322,6 +322,12 @@ class Episode(models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # After an EMERGENCY or GP_URGENT intake: when staff recorded that the doctor's
+    # assessment lets the physiotherapy pathway continue (the follow-up counts from it).
+    pathway_continued_at = models.DateTimeField(null=True, blank=True)
+    pathway_continued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = EpisodeQuerySet.as_manager()
 
@@ -429,6 +435,9 @@ class IntakeAssessment(models.Model):
 class AlertKind(models.TextChoices):
     INTAKE = "intake", _("intake triage")
     FOLLOW_UP = "follow_up", _("follow-up red flag")
+    # Tasks for the physiotherapist (disposition PHYSIO, no rule codes).
+    REVIEW = "review", _("still improving at the second follow-up: review the plan")
+    LOST = "lost", _("follow-up lost: the patient was not reached")
 
 
 def alert_urgency() -> models.Case:
@@ -501,6 +510,21 @@ class Alert(models.Model):
     @property
     def is_emergency(self) -> bool:
         return self.disposition == Disposition.EMERGENCY
+
+    @property
+    def offers_safe_to_continue(self) -> bool:
+        """Staff may close it as "safe to continue": a follow-up red flag (its course is
+        then carried out), or an intake sent to the doctor whose pathway has not been
+        recorded as continuing yet."""
+        if self.acknowledged_at is not None:
+            return False
+        if self.kind == AlertKind.FOLLOW_UP:
+            return True
+        return (
+            self.kind == AlertKind.INTAKE
+            and self.disposition in (Disposition.EMERGENCY, Disposition.GP_URGENT)
+            and self.episode.pathway_continued_at is None
+        )
 
     def reason_texts(self, language: str) -> list[str]:
         return [triage.reason_text(code, language) for code in self.reasons]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, TypeGuard
 
-RULE_VERSION: Final = "2026.1"
+RULE_VERSION: Final = "2027.1"
 
 START_BACK_ITEMS: Final[tuple[str, ...]] = (
     "leg_pain",
@@ -174,9 +174,11 @@ def odi_band(percent: float) -> str:
     return next(band for upper, band in ODI_BANDS if value <= upper)
 
 
-def _mic_reached(baseline: Decimal, current: Decimal, points: int) -> bool:
-    improvement = baseline - current
-    return improvement > 0 and (improvement >= points or improvement >= baseline * MIC_FRACTION)
+def _mic_reached(earlier: Decimal, now: Decimal, points: int) -> bool:
+    """Both conditions of section 3: at least ``points`` better **and** at least 30 % of
+    the earlier value (an earlier value of 0 leaves nothing to improve)."""
+    improvement = earlier - now
+    return earlier > 0 and improvement >= points and improvement >= earlier * MIC_FRACTION
 
 
 def _check_pain(name: str, value: int) -> Decimal:
@@ -185,17 +187,15 @@ def _check_pain(name: str, value: int) -> Decimal:
     return Decimal(value)
 
 
-def pain_mic_reached(baseline: int, current: int) -> bool:
-    """Pain NRS improved by at least 2 points or 30 % of the baseline."""
-    return _mic_reached(
-        _check_pain("baseline", baseline), _check_pain("current", current), PAIN_MIC_POINTS
-    )
+def pain_mic_reached(earlier: int, now: int) -> bool:
+    """Pain NRS improved by at least 2 points and at least 30 % of the earlier value."""
+    return _mic_reached(_check_pain("earlier", earlier), _check_pain("now", now), PAIN_MIC_POINTS)
 
 
-def odi_mic_reached(baseline: float, current: float) -> bool:
-    """ODI improved by at least 10 points or 30 % of the baseline."""
+def odi_mic_reached(earlier: float, now: float) -> bool:
+    """ODI improved by at least 10 points and at least 30 % of the earlier value."""
     return _mic_reached(
-        _check_odi_percent("baseline", baseline),
-        _check_odi_percent("current", current),
+        _check_odi_percent("earlier", earlier),
+        _check_odi_percent("now", now),
         ODI_MIC_POINTS,
     )

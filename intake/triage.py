@@ -1,9 +1,9 @@
 """Intake triage: the versioned rule table of ``clinical-rules.md`` sections 1 and 2.
 
 ``triage(answers)`` validates a mapping of intake answers (section 1) and returns the most
-urgent matching disposition with the codes of *all* matching rules, in table order.
-``red_flag_triage(flags)`` evaluates only the E- and U-rules; the six-week follow-up uses
-the same rules on its red-flag questions.
+urgent matching disposition with the codes of *all* matching rules, in table order. The
+follow-up has its own warning-sign table (``followups.outcome``, section 4) that reuses
+these codes and their reason texts.
 
 Validation is strict so that a typo never silently turns a red flag off: unknown keys and
 missing required keys are errors, booleans must be real booleans (not 0/1 nor strings),
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeV
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-RULE_VERSION: Final = "2026.1"
+RULE_VERSION: Final = "2027.1"
 
 EMERGENCY: Final = "EMERGENCY"
 GP_URGENT: Final = "GP_URGENT"
@@ -35,7 +35,7 @@ DISPOSITIONS: Final[tuple[str, ...]] = (EMERGENCY, GP_URGENT, GP_SOON, PHYSIO)
 
 LANGUAGES: Final[tuple[str, ...]] = ("nl", "fr", "en")
 
-RADIATION_CHOICES: Final[tuple[str, ...]] = ("none", "buttock_thigh", "below_knee")
+RADIATION_CHOICES: Final[tuple[str, ...]] = ("none", "buttock_thigh", "below_knee", "both_legs")
 LEG_NUMBNESS_CHOICES: Final[tuple[str, ...]] = ("none", "one_leg", "both_legs")
 RED_FLAG_BOOLEAN_KEYS: Final[tuple[str, ...]] = (
     "leg_weakness",
@@ -257,10 +257,14 @@ def _errors(
 
 
 @dataclass(frozen=True, kw_only=True)
-class RedFlagAnswers:
-    """The red-flag questions of section 1, plus the age when it is known."""
+class IntakeAnswers:
+    """All intake answers of section 1 (validated), with their defaults."""
 
-    age: int | None = None
+    age: int
+    duration_days: int
+    pain_now: int
+    seen_by_doctor: bool = False
+    radiation: str = "none"
     leg_numbness: str = "none"
     leg_weakness: bool = False
     saddle_numbness: bool = False
@@ -274,45 +278,53 @@ class RedFlagAnswers:
     unwell: bool = False
     immunosuppressed: bool = False
     osteoporosis_or_steroids: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class IntakeAnswers(RedFlagAnswers):
-    """All intake answers of section 1 (validated), with their defaults."""
-
-    # field() without a default: a bare annotation would inherit the base class's None.
-    age: int = dataclasses.field()
-    duration_days: int
-    pain_now: int
-    seen_by_doctor: bool = False
-    radiation: str = "none"
     painkiller_days: int = 0
+    inflammatory_signs: bool = False
 
 
-RED_FLAG_FIELDS: Final[Mapping[str, Check]] = {
-    "leg_numbness": Choice(LEG_NUMBNESS_CHOICES),
-    **{key: BOOLEAN for key in RED_FLAG_BOOLEAN_KEYS},
-}
 INTAKE_FIELDS: Final[Mapping[str, Check]] = {
     "age": AGE,
     "duration_days": Integer(0),
     "pain_now": PAIN_SCORE,
     "seen_by_doctor": BOOLEAN,
     "radiation": Choice(RADIATION_CHOICES),
-    **RED_FLAG_FIELDS,
+    "leg_numbness": Choice(LEG_NUMBNESS_CHOICES),
+    **{key: BOOLEAN for key in RED_FLAG_BOOLEAN_KEYS},
     "painkiller_days": Integer(0),
+    "inflammatory_signs": BOOLEAN,
 }
-RED_FLAG_WITH_AGE_FIELDS: Final[Mapping[str, Check]] = {**RED_FLAG_FIELDS, "age": Nullable(AGE)}
+PAINKILLER_DAYS_TOO_MANY: Final = "must not be more than duration_days"
+
+
+def _painkiller_days_error(answers: Mapping[str, object]) -> dict[str, str]:
+    """``painkiller_days > duration_days`` (section 1), when both are present and valid."""
+    try:
+        days = INTAKE_FIELDS["duration_days"](answers["duration_days"])
+        pills = INTAKE_FIELDS["painkiller_days"](answers.get("painkiller_days", 0))
+    except (KeyError, ValueError):
+        return {}
+    return {"painkiller_days": PAINKILLER_DAYS_TOO_MANY} if pills > days else {}  # type: ignore[operator]
 
 
 def validate_answers(answers: Mapping[str, object]) -> IntakeAnswers:
-    """Validate intake answers (section 1); raises ``TriageInputError``."""
-    return validate_mapping(answers, INTAKE_FIELDS, IntakeAnswers, TriageInputError)
+    """Validate intake answers (section 1); raises ``TriageInputError`` naming every bad
+    field, ``painkiller_days`` too when it exceeds ``duration_days``."""
+    try:
+        clean = validate_mapping(answers, INTAKE_FIELDS, IntakeAnswers, TriageInputError)
+    except TriageInputError as exc:
+        if "painkiller_days" not in exc.errors and isinstance(answers, Mapping):
+            errors = {**exc.errors, **_painkiller_days_error(answers)}
+            if errors != exc.errors:
+                raise TriageInputError(errors) from None
+        raise
+    if clean.painkiller_days > clean.duration_days:
+        raise TriageInputError({"painkiller_days": PAINKILLER_DAYS_TOO_MANY})
+    return clean
 
 
 # --- rules ------------------------------------------------------------------------------
 
-Answers = TypeVar("Answers", bound=RedFlagAnswers, contravariant=True)
+Answers = TypeVar("Answers", contravariant=True)
 
 
 @dataclass(frozen=True)
@@ -330,8 +342,8 @@ class TriageResult:
     rule_version: str = RULE_VERSION
 
 
-# E- and U-rules: they always apply, at intake and at every follow-up.
-RED_FLAG_RULES: Final[tuple[Rule[RedFlagAnswers], ...]] = (
+# E- and U-rules: they always apply, whether or not a doctor has seen the episode.
+RED_FLAG_RULES: Final[tuple[Rule[IntakeAnswers], ...]] = (
     Rule(
         "E-SADDLE",
         EMERGENCY,
@@ -519,6 +531,19 @@ RED_FLAG_RULES: Final[tuple[Rule[RedFlagAnswers], ...]] = (
             " examine you.",
         },
     ),
+    Rule(
+        "U-BILATERAL",
+        GP_URGENT,
+        lambda a: a.radiation == "both_legs",
+        {
+            "nl": "Uw pijn straalt uit naar beide benen. Dan kunnen meerdere zenuwen geprikkeld"
+            " zijn; uw huisarts moet u snel onderzoeken.",
+            "fr": "Votre douleur descend dans les deux jambes. Plusieurs nerfs sont peut-être"
+            " irrités ; votre médecin doit vous examiner rapidement.",
+            "en": "Your pain spreads into both legs. Several nerves may be irritated, so your"
+            " doctor needs to examine you soon.",
+        },
+    ),
 )
 
 # S-rules: only when no doctor has assessed this episode yet (they check exactly these).
@@ -575,6 +600,24 @@ GP_SOON_RULES: Final[tuple[Rule[IntakeAnswers], ...]] = (
             " you carry on taking them.",
         },
     ),
+    Rule(
+        "S-INFLAM",
+        GP_SOON,
+        lambda a: a.inflammatory_signs,
+        {
+            "nl": "Uw rug is 's morgens langer dan een half uur stijf, dat wordt beter als u"
+            " beweegt, en uw rugpijn begon voor uw 45ste. Dat kan wijzen op een ontsteking van"
+            " de gewrichten van de rug (inflammatoire rugpijn); uw huisarts moet u onderzoeken.",
+            "fr": "Votre dos est raide le matin pendant plus d'une demi-heure, cela s'améliore"
+            " quand vous bougez, et votre mal de dos a commencé avant 45 ans. Cela peut être le"
+            " signe d'une inflammation des articulations du dos (lombalgie inflammatoire) ; votre"
+            " médecin doit vous examiner.",
+            "en": "Your back is stiff for more than half an hour in the morning, it eases when"
+            " you move, and your back pain began before you were 45. This can be a sign of"
+            " inflammation of the joints of the back (inflammatory back pain), so your doctor"
+            " needs to examine you.",
+        },
+    ),
 )
 
 # The table of section 2, in its order. No row matching means PHYSIO.
@@ -609,21 +652,6 @@ def triage_validated(answers: IntakeAnswers) -> TriageResult:
     has seen this episode)."""
     rules = RED_FLAG_RULES if answers.seen_by_doctor else RULES
     return apply_rules(answers, rules)
-
-
-def validate_red_flags(flags: Mapping[str, object]) -> RedFlagAnswers:
-    """Validate red-flag answers: ``RED_FLAG_BOOLEAN_KEYS``, ``leg_numbness`` and an
-    optional ``age`` (int or null); raises ``TriageInputError``."""
-    return validate_mapping(flags, RED_FLAG_WITH_AGE_FIELDS, RedFlagAnswers, TriageInputError)
-
-
-def red_flag_triage(flags: Mapping[str, object]) -> TriageResult:
-    """Evaluate only the E- and U-rules on red-flag answers (see ``validate_red_flags``).
-
-    U-CHILD is only evaluated when ``age`` is given. The result is EMERGENCY or
-    GP_URGENT when a rule matches, else PHYSIO with no reasons.
-    """
-    return apply_rules(validate_red_flags(flags), RED_FLAG_RULES)
 
 
 def reason_text(code: str, language: str) -> str:

@@ -16,5 +16,6 @@ urlpatterns = [
     path("intakes/<int:intake_id>/scores/", views.intake_scores, name="intake_scores"),
     path("alerts/<int:alert_id>/action/", views.alert_action, name="alert_action"),
     path("alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/<int:alert_id>/continue/", views.alert_continue, name="alert_continue"),
     path("advice/<str:disposition>/<str:language>/", views.advice_sheet, name="advice_sheet"),
 ]

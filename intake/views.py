@@ -233,7 +233,7 @@ def intake_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The desk intake. "Save now" (``save_now``, offered as soon as an emergency answer
     is ticked) records an emergency with the answers given; the scores come later."""
     patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
-    form = IntakeForm(request.POST or None, emergency="save_now" in request.POST)
+    form = IntakeForm(request.POST or None, sex=patient.sex, emergency="save_now" in request.POST)
     if request.method == "POST" and form.is_valid():
         assessment = _record(form, patient, by=request.user, source=IntakeSource.DESK)
         return redirect("intake:intake_result", assessment.pk)
@@ -389,6 +389,22 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 @role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
+@require_POST
+def alert_continue(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Close an alert as "safe to continue": the physiotherapy pathway goes on (after an
+    intake sent to the doctor) or the follow-up's course is carried out."""
+    alerts = Alert.objects.visible_to(request.user).select_related("episode__patient")
+    alert = get_object_or_404(alerts, pk=alert_id)
+    try:
+        pathway.close_alert_safe_to_continue(alert, by=request.user)
+    except pathway.NothingToContinue:
+        messages.warning(request, _("This alert has nothing waiting to continue."))
+    else:
+        messages.success(request, _("Alert closed: the pathway continues."))
+    return redirect(safe_next(request, reverse("intake:reception_home")))
+
+
+@role_required(Role.RECEPTION, Role.PHYSIOTHERAPIST)
 @require_GET
 def advice_sheet(request: HttpRequest, disposition: str, language: str) -> HttpResponse:
     if disposition not in Disposition.values or language not in triage.LANGUAGES:
@@ -466,7 +482,7 @@ def _patient_intake(request: HttpRequest, link: IntakeLink, *, kiosk: bool = Fal
         if kiosk:
             request.session.flush()
         return render(request, "intake/self_intake_closed.html", {**base, "link": link}, status=410)
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST or None, sex=patient.sex)
     if request.method == "POST" and form.is_valid():
         source = IntakeSource.KIOSK if link.kiosk else IntakeSource.SELF
         with transaction.atomic():

@@ -243,6 +243,14 @@ def _routed_fields(choice: routing.CampusChoice, campus: Campus | None) -> dict[
 # --- the lifecycle ------------------------------------------------------------------------
 
 
+ADULT_AGE = 18
+
+
+def is_minor(patient: Any, on: date | None = None) -> bool:
+    """Under 18 on ``on`` (default: today), the day of the proposal (section 5)."""
+    return bool(patient.age_on(on or timezone.localdate()) < ADULT_AGE)
+
+
 def propose_referral(
     episode: Episode,
     *,
@@ -262,6 +270,13 @@ def propose_referral(
     """
     if source not in ReferralSource.values:
         raise ValueError(f"unknown referral source {source!r}")
+    if is_minor(episode.patient):
+        raise ReferralError(
+            _(
+                "The pain clinic treats adults: no referral for a patient under 18."
+                " Send the patient back to the GP."
+            )
+        )
     reason = _required(reason, _("Give the reason for the referral."))
     with transaction.atomic():
         # Serialises proposals for the same episode (PostgreSQL); the partial unique

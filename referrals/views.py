@@ -417,16 +417,20 @@ def episode_referral(request: HttpRequest, episode_id: int) -> HttpResponse:
         return redirect("referrals:detail", active.pk)
     form = referral_forms.ProposeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        referral = services.propose_referral(
-            episode,
-            source=ReferralSource.PHYSIO,
-            reason=form.cleaned_data["reason"],
-            by=request.user,
-        )
-        messages.success(
-            request, _("Referral proposed. Check the letter, then approve and send it.")
-        )
-        return redirect("referrals:detail", referral.pk)
+        try:
+            referral = services.propose_referral(
+                episode,
+                source=ReferralSource.PHYSIO,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except services.ReferralError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request, _("Referral proposed. Check the letter, then approve and send it.")
+            )
+            return redirect("referrals:detail", referral.pk)
     past = episode.referrals.select_related("campus").order_by("-created_at")
     audit.log_read(request, episode, action=ReadAction.EDIT_FORM)
     return render(

@@ -163,19 +163,24 @@ def test_odi_band_rejects_a_value_outside_0_to_100(bad):
 
 
 @pytest.mark.parametrize(
-    ("baseline", "current", "reached"),
+    ("earlier", "now", "reached"),
     [
-        (10, 8, True),  # 2 points, only 20 %
-        (10, 9, False),
-        (3, 2, True),  # 1 point is 33 % of 3
-        (4, 3, False),  # 1 point is 25 % of 4
-        (10, 7, True),  # exactly 30 % (0.3 * 10 is not exactly 3.0 in floating point)
-        (0, 0, False),
+        (10, 7, True),  # 3 points and exactly 30 % (0.3 * 10 is not exactly 3.0 in floats)
+        (10, 8, False),  # 2 points but only 20 %
+        (7, 5, False),  # 2 points but 28.6 %
+        (7, 4, True),  # 3 points and 43 %
+        (6, 4, True),  # 2 points and 33 %
+        (3, 2, False),  # 33 % but only 1 point (2026.1 counted this)
+        (3, 1, True),  # 2 points and 67 %
+        (2, 0, True),  # 2 points and 100 %
+        (1, 0, False),  # 100 % but 1 point
+        (0, 0, False),  # an earlier 0 can show no improvement
         (5, 7, False),
+        (5, 5, False),
     ],
 )
-def test_pain_minimal_important_change(baseline, current, reached):
-    assert pain_mic_reached(baseline, current) is reached
+def test_pain_minimal_important_change_needs_points_and_percentage(earlier, now, reached):
+    assert pain_mic_reached(earlier, now) is reached
 
 
 @pytest.mark.parametrize(("baseline", "current"), [(11, 5), (5, -1), (True, 0), (5.0, 2)])
@@ -185,15 +190,20 @@ def test_pain_mic_rejects_bad_scores(baseline, current):
 
 
 @pytest.mark.parametrize(
-    ("baseline", "current", "reached"),
+    ("earlier", "now", "reached"),
     [
-        (60, 50, True),  # 10 points, only 17 %
-        (60, 50.1, False),
-        (20, 14, True),  # exactly 30 %
-        (10, 7, True),  # exactly 30 %, floating-point trap
-        (30, 21.1, False),  # 8.9 points, under 30 %
+        (60, 42, True),  # 18 points and exactly 30 %
+        (60, 50, False),  # 10 points but only 17 % (2026.1 counted this)
+        (60, 42.1, False),  # 17.9 points, just under 30 %
+        (30, 20, True),  # 10 points and 33 %
+        (30, 20.1, False),  # 9.9 points, under 10 points
+        (20, 14, False),  # exactly 30 % but only 6 points (2026.1 counted this)
+        (20, 10, True),  # 10 points and 50 %
+        (10, 0, True),  # 10 points and 100 %
+        (9.9, 0, False),  # 100 % but under 10 points
+        (0, 0, False),  # an earlier 0 can show no improvement
         (40, 45, False),
     ],
 )
-def test_odi_minimal_important_change(baseline, current, reached):
-    assert odi_mic_reached(baseline, current) is reached
+def test_odi_minimal_important_change_needs_points_and_percentage(earlier, now, reached):
+    assert odi_mic_reached(earlier, now) is reached

@@ -17,7 +17,6 @@ from intake.triage import (
     TriageInputError,
     TriageResult,
     reason_text,
-    red_flag_triage,
     triage,
     validate_answers,
 )
@@ -40,10 +39,12 @@ SPEC_TABLE = [
     ("U-CHILD", "GP_URGENT"),
     ("U-IMMUNE", "GP_URGENT"),
     ("U-FRACTURE", "GP_URGENT"),
+    ("U-BILATERAL", "GP_URGENT"),
     ("S-RADICULAR", "GP_SOON"),
     ("S-DURATION", "GP_SOON"),
     ("S-AGE55", "GP_SOON"),
     ("S-PAINKILLERS", "GP_SOON"),
+    ("S-INFLAM", "GP_SOON"),
 ]
 
 # The smallest change to BASE that makes each rule, and only it, match.
@@ -62,10 +63,12 @@ TRIGGERS = {
     "U-CHILD": {"age": 17},
     "U-IMMUNE": {"immunosuppressed": True},
     "U-FRACTURE": {"osteoporosis_or_steroids": True},
+    "U-BILATERAL": {"radiation": "both_legs"},
     "S-RADICULAR": {"radiation": "below_knee"},
     "S-DURATION": {"duration_days": 21},
     "S-AGE55": {"age": 56, "duration_days": 14},
-    "S-PAINKILLERS": {"painkiller_days": 9},
+    "S-PAINKILLERS": {"painkiller_days": 9, "duration_days": 9},
+    "S-INFLAM": {"inflammatory_signs": True},
 }
 S_TRIGGERS = {code: change for code, change in TRIGGERS.items() if code.startswith("S-")}
 PREFIX_DISPOSITION = {"E": "EMERGENCY", "U": "GP_URGENT", "S": "GP_SOON"}
@@ -84,7 +87,7 @@ def test_it_sends_answers_without_any_flag_to_physio():
 
 
 def test_it_stamps_the_rule_version():
-    assert triage(BASE).rule_version == "2026.1"
+    assert triage(BASE).rule_version == "2027.1"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
@@ -118,7 +121,44 @@ def test_age_and_duration_boundaries(age, duration_days, reasons):
 
 @pytest.mark.parametrize(("days", "reasons"), [(8, ()), (9, ("S-PAINKILLERS",))])
 def test_painkiller_days_boundary(days, reasons):
-    assert triage(BASE | {"painkiller_days": days}).reasons == reasons
+    assert triage(BASE | {"duration_days": 10, "painkiller_days": days}).reasons == reasons
+
+
+@pytest.mark.parametrize("days", [0, 5, 10])
+def test_painkiller_days_may_equal_the_duration(days):
+    assert triage(BASE | {"duration_days": days, "painkiller_days": days})
+
+
+def test_more_painkiller_days_than_days_of_pain_is_an_input_error():
+    with pytest.raises(TriageInputError) as caught:
+        triage(BASE | {"duration_days": 5, "painkiller_days": 6})
+    assert caught.value.errors == {"painkiller_days": "must not be more than duration_days"}
+
+
+def test_the_painkiller_days_error_comes_with_the_other_bad_fields():
+    with pytest.raises(TriageInputError) as caught:
+        triage(BASE | {"duration_days": 5, "painkiller_days": 6, "fever": "yes"})
+    assert set(caught.value.errors) == {"painkiller_days", "fever"}
+
+
+def test_painkiller_days_are_not_compared_with_a_bad_duration():
+    with pytest.raises(TriageInputError) as caught:
+        triage(BASE | {"duration_days": -1, "painkiller_days": 6})
+    assert set(caught.value.errors) == {"duration_days"}
+
+
+def test_pain_into_both_legs_is_urgent_even_after_a_doctor_saw_it():
+    answers = BASE | {"radiation": "both_legs", "seen_by_doctor": True}
+    assert triage(answers) == TriageResult("GP_URGENT", ("U-BILATERAL",))
+
+
+def test_pain_into_both_legs_is_not_also_radicular():
+    assert triage(BASE | {"radiation": "both_legs"}).reasons == ("U-BILATERAL",)
+
+
+def test_inflammatory_signs_are_left_to_the_doctor_who_saw_the_episode():
+    answers = BASE | {"inflammatory_signs": True, "seen_by_doctor": True}
+    assert triage(answers) == TriageResult("PHYSIO", ())
 
 
 @pytest.mark.parametrize(("age", "reasons"), [(17, ("U-CHILD",)), (18, ()), (0, ("U-CHILD",))])
@@ -149,7 +189,7 @@ def test_it_returns_all_matching_reasons_in_table_order():
 
 
 def test_an_urgent_flag_wins_over_a_gp_soon_flag():
-    answers = BASE | {"painkiller_days": 10, "night_pain": True}
+    answers = BASE | {"duration_days": 10, "painkiller_days": 10, "night_pain": True}
     assert triage(answers) == TriageResult("GP_URGENT", ("U-NIGHT", "S-PAINKILLERS"))
 
 
@@ -263,29 +303,6 @@ def test_it_rejects_answers_that_are_not_an_object(answers):
     assert set(caught.value.errors) == {"__all__"}
 
 
-def test_red_flag_triage_ignores_the_s_rules():
-    assert red_flag_triage({"leg_numbness": "one_leg"}) == TriageResult("PHYSIO", ())
-
-
-def test_red_flag_triage_evaluates_e_and_u_rules():
-    result = red_flag_triage({"trauma": True, "cancer_history": True})
-    assert result == TriageResult("EMERGENCY", ("E-TRAUMA", "U-CANCER"))
-
-
-def test_red_flag_triage_checks_the_age_when_given():
-    assert red_flag_triage({"age": 16}) == TriageResult("GP_URGENT", ("U-CHILD",))
-
-
-def test_red_flag_triage_skips_the_age_rule_without_an_age():
-    assert red_flag_triage({"age": None}) == TriageResult("PHYSIO", ())
-
-
-def test_red_flag_triage_validates_its_input():
-    with pytest.raises(TriageInputError) as caught:
-        red_flag_triage({"fever": "no", "duration_days": 3})
-    assert set(caught.value.errors) == {"fever", "duration_days"}
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
 def test_every_rule_has_a_reason_text_in_every_language(rule, language):
@@ -308,7 +325,7 @@ def test_reason_text_rejects_an_unknown_language():
 
 # --- properties -------------------------------------------------------------------------
 
-BOOL_KEYS = ("seen_by_doctor", *RED_FLAG_BOOLEAN_KEYS)
+BOOL_KEYS = ("seen_by_doctor", *RED_FLAG_BOOLEAN_KEYS, "inflammatory_signs")
 valid_answers = st.fixed_dictionaries(
     {
         "age": st.integers(0, 120),
@@ -321,7 +338,7 @@ valid_answers = st.fixed_dictionaries(
         "leg_numbness": st.sampled_from(LEG_NUMBNESS_CHOICES),
         "painkiller_days": st.integers(0, 30),
     },
-)
+).filter(lambda answers: answers.get("painkiller_days", 0) <= answers["duration_days"])
 
 
 def oracle_codes(answers):
@@ -331,6 +348,7 @@ def oracle_codes(answers):
         "radiation": "none",
         "leg_numbness": "none",
         "painkiller_days": 0,
+        "inflammatory_signs": False,
         **{key: False for key in RED_FLAG_BOOLEAN_KEYS},
         **answers,
     }
@@ -350,11 +368,13 @@ def oracle_codes(answers):
         "U-CHILD": a["age"] < 18,
         "U-IMMUNE": a["immunosuppressed"],
         "U-FRACTURE": a["osteoporosis_or_steroids"],
+        "U-BILATERAL": a["radiation"] == "both_legs",
         "S-RADICULAR": s_rules_apply
         and (a["radiation"] == "below_knee" or a["leg_numbness"] == "one_leg"),
         "S-DURATION": s_rules_apply and a["duration_days"] >= 21,
         "S-AGE55": s_rules_apply and a["age"] > 55 and a["duration_days"] >= 14,
         "S-PAINKILLERS": s_rules_apply and a["painkiller_days"] > 8,
+        "S-INFLAM": s_rules_apply and a["inflammatory_signs"],
     }
     return tuple(code for code, _ in SPEC_TABLE if matches[code])
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ANSWERS = {"age": 60, "duration_days": 20, "pain_now": 4}
-RESULT = {"disposition": "GP_SOON", "reasons": ["S-AGE55"], "rule_version": "2026.1"}
+RESULT = {"disposition": "GP_SOON", "reasons": ["S-AGE55"], "rule_version": "2027.1"}
 
 
 def run_triage(path, stdin=""):
@@ -40,7 +40,7 @@ def test_it_triages_one_answers_object(answers_file):
 
 def test_it_triages_a_list_of_answers_objects(answers_file):
     child = ANSWERS | {"age": 12}
-    expected = {"disposition": "GP_URGENT", "reasons": ["U-CHILD"], "rule_version": "2026.1"}
+    expected = {"disposition": "GP_URGENT", "reasons": ["U-CHILD"], "rule_version": "2027.1"}
     assert run_triage(answers_file([ANSWERS, child])) == (0, [RESULT, expected])
 
 
@@ -115,4 +115,12 @@ def test_manage_py_triage_prints_the_errors_and_exits_2():
     assert (completed.returncode, sorted(json.loads(completed.stdout)["errors"])) == (
         2,
         ["age", "duration_days", "pain_now"],
+    )
+
+
+def test_it_names_painkiller_days_beyond_the_duration_and_exits_2():
+    answers = {**ANSWERS, "duration_days": 3, "painkiller_days": 4}
+    assert run_triage("-", stdin=json.dumps(answers)) == (
+        2,
+        {"errors": {"painkiller_days": "must not be more than duration_days"}},
     )

@@ -262,3 +262,13 @@ class DischargeForm(_CrispyForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    cancel_follow_up_reason = forms.CharField(
+        label=_("Cancel the pending follow-up because…"),
+        help_text=_(
+            "Leave empty to keep the follow-up: it is the patient's safety net after"
+            " discharge. A referred patient's follow-up is cancelled anyway."
+        ),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

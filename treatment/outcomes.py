@@ -2,8 +2,8 @@
 
 Plain data in, plain data out: the intake scores, the sessions and the answered
 follow-ups become one chronological list of measurements, each marked with whether
-it reached the minimal important change (clinical-rules.md section 3: 2 points or
-30 % for pain, 10 points or 30 % for the ODI) relative to the intake.
+it reached the minimal important change (clinical-rules.md section 3, rules 2027.1:
+2 points and 30 % for pain, 10 points and 30 % for the ODI) relative to the intake.
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ class Baseline:
 def mic_level(baseline: float, points: int) -> float | None:
     """The score at or below which the minimal important change is reached, if any.
 
-    ``scores._mic_reached``: an improvement of ``points`` or of 30 % of the baseline,
-    whichever is smaller, and always more than zero.
+    ``scores._mic_reached``: an improvement of ``points`` **and** of 30 % of the
+    baseline, so the larger of the two; None when no score on the scale reaches it
+    (a baseline below ``points``, or 0).
     """
-    if baseline <= 0:
-        return None
-    return baseline - min(float(points), baseline * float(scores.MIC_FRACTION))
+    level = baseline - max(float(points), baseline * float(scores.MIC_FRACTION))
+    return None if baseline <= 0 or level < 0 else level
 
 
 def pain_mic_level(baseline: int) -> float | None:

@@ -28,6 +28,7 @@ ALERT_COLUMNS = (
     "acknowledged_at",
     "episode__patient_id",
     "episode__physio_id",
+    "episode__pathway_continued_at",
     "episode__patient__first_name",
     "episode__patient__last_name",
     "episode__patient__phone",

@@ -294,6 +294,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
+                cancel_follow_up_reason=form.cleaned_data["cancel_follow_up_reason"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

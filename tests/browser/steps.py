@@ -70,9 +70,11 @@ def fill_intake(
     duration_days: int = 5,
     bothersomeness: str = "slightly",
     submit: str = "Save intake and show the result",
+    sex: str = "F",
 ) -> None:
-    """Fill the four steps of the intake with the mouse and send it with ``submit``."""
-    fields = IntakeForm().fields
+    """Fill the four steps of the intake with the mouse and send it with ``submit`` (a
+    patient registered as ``sex``: only men are asked about erections)."""
+    fields = IntakeForm(sex=sex).fields
 
     def pick(name: str, value: Any) -> None:
         choose(page, fields[name].label, choice_label(fields[name], value))
@@ -87,7 +89,8 @@ def fill_intake(
     page.get_by_role("button", name="Next").click()
 
     for key, label in RED_FLAG_LABELS.items():
-        choose(page, label, "yes" if key in red_flags else "no")
+        if key in fields:
+            choose(page, label, "yes" if key in red_flags else "no")
     page.get_by_role("button", name="Next").click()
 
     for label in START_BACK_LABELS.values():
@@ -98,6 +101,41 @@ def fill_intake(
     for section in scores.ODI_SECTIONS:
         choose(page, ODI_LABELS[section], "1")
     page.get_by_role("button", name=submit).click()
+
+
+def answer_follow_up(
+    page: Page,
+    *,
+    intake_date: date,
+    sex: str = "F",
+    language: str = "nl",
+    still_back_pain: bool = True,
+    pain: int = 6,
+    global_change: str = "same",
+    painkillers: bool = True,
+) -> None:
+    """Answer the follow-up questionnaire (no warning sign, STarT Back "disagree")."""
+    from followups.forms import FollowUpForm
+
+    with translation.override(language):
+        form = FollowUpForm(intake_date=intake_date, sex=sex)
+    fields = form.fields
+
+    def pick(name: str, value: object) -> None:
+        choose(page, fields[name].label, dict(fields[name].choices)[value], language)
+
+    pick("still_back_pain", still_back_pain)
+    pick("pain_now", str(pain))
+    pick("global_change", global_change)
+    pick("radiation", "none")
+    pick("painkillers_still", painkillers)
+    pick("leg_numbness", "none")
+    for key in form.sign_keys:
+        pick(key, False)
+    for key in START_BACK_LABELS:
+        pick(key, "0")
+    pick("bothersomeness", "slightly")
+    page.get_by_role("button", name=text("Send my answers", language)).click()
 
 
 def is_red(page: Page, locator: Locator) -> bool:

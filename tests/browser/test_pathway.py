@@ -1,7 +1,10 @@
 """The whole pathway in a real browser, as its users walk it.
 
 Reception registers two patients and records their intakes (one emergency, one for the
-physiotherapist); a physiotherapist takes the second, writes a plan and records a
+physiotherapist); once the doctor has seen the emergency, reception records that the
+pathway continues, and at six weeks that patient's contradictory answers ("no back pain",
+pain 7) land on the call list to confirm, while a patient with a cancer history who has
+recovered raises no alert; a physiotherapist takes the second, writes a plan and records a
 session; six weeks later the sweep e-mails the questionnaire, which the patient answers
 on a phone as a persistent case; the physiotherapist approves the proposed referral, the
 patient is e-mailed the Bornem campus's number, Bornem's coordinator accepts and books
@@ -15,14 +18,15 @@ from django.utils import timezone, translation
 from playwright.sync_api import expect
 from stdnum import exceptions as stdnum_errors
 
-from followups.models import FollowUp
+from followups.models import CallReason, FollowUp
 from intake import triage
 from intake.forms import INSZ_ERRORS, PatientForm
-from intake.models import Disposition, Episode, Patient
+from intake.models import Alert, Disposition, Episode, Patient
+from pathway import services as pathway
 from referrals.models import Referral, ReferralState
 from tests.browser.conftest import BROWSER_DB, PHONE, link_in, log_in, text_of
 from tests.browser.steps import (
-    choose,
+    answer_follow_up,
     field,
     fill_intake,
     fits_the_screen,
@@ -33,6 +37,7 @@ from tests.browser.steps import (
     text,
     totp_now,
 )
+from tests.factories import PatientFactory, make_intake
 from treatment.models import Exercise, TreatmentPlan, strengthening_too_early_message
 
 pytestmark = BROWSER_DB
@@ -52,6 +57,7 @@ EMERGENCY_PATIENT = {
     "email": "jozef.peeters@example.org",
 }
 BORNEM_PHONE = "03 890 59 23"
+SURVIVOR_EMAIL = "greet.wouters@example.org"
 
 
 def register(page, shoot, person, *, first_insz: str | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -186,6 +192,22 @@ def test_the_whole_pathway(  # type: ignore[no-untyped-def]
     shoot(kine, "physio-04-episode")
     kine.context.close()
 
+    # --- the doctor has seen the emergency: reception records that the pathway goes on --
+    emergency = Episode.objects.get(patient__last_name=EMERGENCY_PATIENT["last_name"])
+    assert not emergency.follow_ups.exists()  # no follow-up until the pathway continues
+    desk = log_in(open_context(), "sofie.reception")
+    alerts = desk.get_by_role("region", name="Alerts to acknowledge")
+    row(alerts, "Peeters").get_by_role("button", name="Safe to continue").click()
+    see_message(desk, "Alert closed: the pathway continues.")
+    desk.context.close()
+    emergency_follow_up = FollowUp.objects.get(episode=emergency, number=1)
+    # A patient who once had cancer, sent to the GP at intake, then on the pathway too.
+    survivor = PatientFactory(
+        first_name="Greet", last_name="Wouters", postcode="9000", email=SURVIVOR_EMAIL
+    )
+    survivor_episode = make_intake(survivor, cancer_history=True).episode
+    pathway.close_alert_safe_to_continue(Alert.objects.get(episode=survivor_episode), by=None)
+
     # --- six weeks later: the follow-up e-mail, answered on a phone ----------------------
     follow_up = FollowUp.objects.get(episode=episode, number=1)
     time_machine.move_to(follow_up.due_at + timedelta(minutes=1), tick=True)
@@ -200,7 +222,7 @@ def test_the_whole_pathway(  # type: ignore[no-untyped-def]
     expect(answer.locator("html")).to_have_attribute("lang", "nl")  # the patient's language
     assert fits_the_screen(answer)
     shoot(answer, "patient-01-questionnaire-phone")
-    answer_as_persistent_case(answer)
+    answer_follow_up(answer, intake_date=episode.intake_date)  # the same: persistent
     expect(answer.get_by_role("heading", level=1)).to_have_text(
         text("Thank you, we have received your answers", "nl")
     )
@@ -212,6 +234,49 @@ def test_the_whole_pathway(  # type: ignore[no-untyped-def]
         text("You have already answered these questions", "nl")
     )
     phone.close()
+
+    # --- answers that contradict: "no back pain" but pain 7 -------------------------------
+    phone = open_context(language=None, viewport=PHONE, is_mobile=True, has_touch=True)
+    answer = phone.new_page()
+    answer.goto(link_in(mail_sink.wait_for(EMERGENCY_PATIENT["email"], pump=background.pump)[0]))
+    answer_follow_up(
+        answer,
+        intake_date=emergency.intake_date,
+        still_back_pain=False,
+        pain=7,
+        global_change="same",
+        painkillers=False,
+    )
+    expect(answer.get_by_role("heading", level=1)).to_have_text(
+        text("Thank you, we have received your answers", "nl")
+    )
+    # --- the cancer survivor has recovered: no alert -------------------------------------
+    answer.goto(link_in(mail_sink.wait_for(SURVIVOR_EMAIL, pump=background.pump)[0]))
+    answer_follow_up(
+        answer,
+        intake_date=survivor_episode.intake_date,
+        still_back_pain=False,
+        pain=0,
+        global_change="much_better",
+        painkillers=False,
+    )
+    expect(answer.get_by_role("heading", level=1)).to_have_text(
+        text("Thank you, we have received your answers", "nl")
+    )
+    phone.close()
+    emergency_follow_up.refresh_from_db()
+    assert "CHECK-ANSWERS" in emergency_follow_up.outcome_reasons
+    survived = FollowUp.objects.get(episode=survivor_episode, number=1)
+    assert (survived.outcome, survived.course) == ("recovered", "recovered")
+    assert not Alert.objects.open().filter(episode=survivor_episode).exists()
+
+    desk = log_in(open_context(), "sofie.reception")
+    alerts = desk.get_by_role("region", name="Alerts to acknowledge")
+    expect(row(alerts, "Wouters")).to_have_count(0)
+    desk.get_by_role("link", name="Call list").click()
+    expect(row(desk, "Peeters")).to_contain_text(text(CallReason.CHECK_ANSWERS.label))
+    shoot(desk, "reception-09-call-list-to-confirm")
+    desk.context.close()
 
     referral = Referral.objects.select_related("campus").get(episode=episode)
     assert referral.state == ReferralState.PROPOSED
@@ -292,23 +357,3 @@ def test_the_whole_pathway(  # type: ignore[no-untyped-def]
     boss.get_by_role("link", name="Privacy and audit").click()
     expect(boss.get_by_role("heading", level=1)).to_be_visible()
     shoot(boss, "manager-04-audit")
-
-
-def answer_as_persistent_case(page) -> None:  # type: ignore[no-untyped-def]
-    """Still in pain, the same as at the start, no warning signs: persistent."""
-    from followups.forms import FollowUpForm
-    from intake.forms import RED_FLAG_LABELS
-
-    fields = FollowUpForm().fields
-
-    def pick(name: str, value: object) -> None:
-        choose(page, fields[name].label, dict(fields[name].choices)[value], "nl")
-
-    pick("still_back_pain", True)
-    pick("pain_now", "6")
-    pick("global_change", "same")
-    pick("painkillers_still", True)
-    pick("leg_numbness", "none")
-    for key in RED_FLAG_LABELS:
-        pick(key, False)
-    page.get_by_role("button", name=text("Send my answers", "nl")).click()
