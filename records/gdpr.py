@@ -38,6 +38,7 @@ KEPT_TEXT_FIELDS = frozenset(
         "campus_rule_version",
         "start_back_risk",
         "outcome_disposition",
+        "course",
         "language",
         "template",
         "idempotency_key",

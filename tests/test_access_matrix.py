@@ -112,6 +112,17 @@ class Samples:
         return self._once("answered", make)
 
     @property
+    def lost_follow_up(self) -> Any:
+        def make() -> Any:
+            from followups.models import FollowUp
+
+            follow_up = make_intake().episode.follow_ups.get(number=1)
+            FollowUp.objects.filter(pk=follow_up.pk).update(state="lost")
+            return follow_up
+
+        return self._once("lost", make)
+
+    @property
     def referral(self) -> Any:
         """For an episode the physiotherapist treats, sent to Bornem (postcode 2880), so
         the Bornem coordinator sees it."""
@@ -179,6 +190,9 @@ MATRIX: dict[str, Page] = {
     "intake:intake_result": Page(allow=(RECEPTION,), kwargs=_intake),
     "intake:intake_review": Page(allow=(RECEPTION,), ok=POST_ONLY, kwargs=_intake),
     "intake:alert_acknowledge": Page(
+        allow=(RECEPTION, PHYSIO), ok=POST_ONLY, kwargs=lambda s: {"alert_id": s.alert.pk}
+    ),
+    "intake:alert_continue": Page(
         allow=(RECEPTION, PHYSIO), ok=POST_ONLY, kwargs=lambda s: {"alert_id": s.alert.pk}
     ),
     "intake:advice_sheet": Page(
@@ -273,6 +287,9 @@ MATRIX: dict[str, Page] = {
     ),
     "followups:result": Page(
         allow=(RECEPTION, PHYSIO), kwargs=lambda s: {"pk": s.answered_follow_up.pk}
+    ),
+    "followups:lost_letter": Page(
+        allow=(RECEPTION, PHYSIO), kwargs=lambda s: {"episode_id": s.lost_follow_up.episode_id}
     ),
     "followups:dismiss_email": Page(allow=(RECEPTION,), ok=POST_ONLY, kwargs=_any_pk),
     # --- security (issue 8) -------------------------------------------------------------

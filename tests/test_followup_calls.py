@@ -71,19 +71,42 @@ def test_the_call_list_runs_a_fixed_number_of_queries(desk, django_assert_max_nu
     assert len(response.context["page"].object_list) == settings.BACKPATH_PAGE_SIZE
 
 
-def test_reached_takes_the_patient_off_the_call_list(desk, receptionist):
+def test_declined_with_the_reason_takes_the_patient_off_the_call_list(desk, receptionist):
     (follow_up,) = on_call_list()
     desk.post(
         reverse("followups:record_call", args=[follow_up.pk]),
-        {"result": CallResult.REACHED, "note": "Doing well"},
+        {"result": CallResult.DECLINED, "note": "Doing well, no time"},
     )
     follow_up.refresh_from_db()
     assert follow_up.state == FollowUpState.DONE
-    assert (follow_up.closed_by, follow_up.call_note) == (receptionist, "Doing well")
+    assert (follow_up.closed_by, follow_up.call_note) == (receptionist, "Doing well, no time")
     assert not FollowUp.objects.call_list().exists()
 
 
-def test_not_reached_keeps_the_patient_on_the_list_until_the_third_try(desk):
+def test_declined_without_a_reason_is_refused(desk):
+    (follow_up,) = on_call_list()
+    response = desk.post(
+        reverse("followups:record_call", args=[follow_up.pk]),
+        {"result": CallResult.DECLINED, "note": ""},
+        follow=True,
+    )
+    assert "Write down why the patient declined." in response.content.decode()
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.call_attempts) == (FollowUpState.CALL_LIST, 0)
+
+
+def test_reached_without_answers_is_not_offered(desk):
+    (follow_up,) = on_call_list()
+    page = desk.get(reverse("followups:call_list")).content.decode()
+    assert f'value="{CallResult.REACHED}"' not in page
+    desk.post(
+        reverse("followups:record_call", args=[follow_up.pk]), {"result": CallResult.REACHED}
+    )
+    follow_up.refresh_from_db()
+    assert follow_up.call_attempts == 0
+
+
+def test_not_reached_three_times_closes_the_follow_up_as_lost(desk):
     (follow_up,) = on_call_list()
     url = reverse("followups:record_call", args=[follow_up.pk])
     for tries in (1, 2):
@@ -92,8 +115,14 @@ def test_not_reached_keeps_the_patient_on_the_list_until_the_third_try(desk):
         assert (follow_up.state, follow_up.call_attempts) == (FollowUpState.CALL_LIST, tries)
     desk.post(url, {"result": CallResult.NOT_REACHED})
     follow_up.refresh_from_db()
-    assert follow_up.state == FollowUpState.DONE
+    assert follow_up.state == FollowUpState.LOST
     assert follow_up.last_call_result == CallResult.NOT_REACHED
+    assert Alert.objects.filter(kind=AlertKind.LOST, episode=follow_up.episode).exists()
+    # No e-mail address: the printable letter carries both campus numbers.
+    letter = desk.get(reverse("followups:lost_letter", args=[follow_up.episode_id]))
+    page = letter.content.decode()
+    assert "03 890 59 23" in page and "03 880 90 11" in page
+    assert "Contact your GP" in page
 
 
 def test_answers_by_phone_go_through_the_same_classification(desk, receptionist):

@@ -165,7 +165,7 @@ def test_persistent_proposes_a_referral(db):
 def test_a_minor_is_never_proposed_for_the_pain_clinic(db):
     minor = PatientFactory(birth_date=date.today().replace(year=date.today().year - 16))
     intake = make_intake(minor)
-    with pytest.raises(ReferralError, match="under 18"):
+    with pytest.raises(ReferralError, match="18"):
         propose_referral(intake.episode, source="physio", reason="still in pain")
     assert not Referral.objects.exists()
 

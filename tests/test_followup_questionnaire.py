@@ -26,8 +26,11 @@ def invite(**patient_fields):  # type: ignore[no-untyped-def]
 
 
 def as_post(answers):  # type: ignore[no-untyped-def]
-    """The form fields for a section-4 answers document."""
+    """The form fields for a section-4 answers document, STarT Back "disagree"."""
+    from intake.forms import START_BACK_LABELS
+
     data = {key: value for key, value in answers.items() if key != "odi"}
+    data.update({key: "0" for key in START_BACK_LABELS}, bothersomeness="slightly")
     for index, score in enumerate(answers.get("odi") or []):
         from intake.scores import ODI_SECTIONS
 
@@ -109,9 +112,12 @@ def test_answers_are_stored_with_their_outcome_scores_and_rule_version(
     assert follow_up.answered_via == AnswerChannel.LINK
     assert follow_up.outcome == outcome
     assert follow_up.pain_now == answers["pain_now"]
-    assert follow_up.rule_version == "2026.1"
+    assert follow_up.rule_version == "2027.1"
     assert follow_up.outcome_reasons
-    assert follow_up.answers["age"] == follow_up.episode.intake.answers["age"]
+    assert follow_up.course in ("recovered", "improving", "persistent")
+    assert follow_up.start_back_risk == "low"
+    patient = follow_up.episode.patient
+    assert follow_up.outcome_context["age"] == patient.age_on(date(2026, 12, 2))
 
 
 def test_the_oswestry_answers_give_a_stored_score(client, on_day_two):
@@ -142,12 +148,13 @@ def test_recovered_proposes_the_episode_for_closing(client, on_day_two):
     assert list(FollowUp.objects.proposed_for_closing()) == [FollowUp.objects.get(pk=follow_up.pk)]
 
 
-def test_improving_schedules_a_second_follow_up_42_days_after_the_first_one(client, on_day_two):
+def test_improving_schedules_a_second_follow_up_42_days_after_the_answer(client, on_day_two):
     follow_up, path = invite()
     client.post(path, as_post(follow_up_answers(pain_now=3, global_change="better")))
     second = FollowUp.objects.get(episode=follow_up.episode, number=2)
     assert second.state == FollowUpState.SCHEDULED
-    assert second.due_at == local_at(date(2026, 12, 1) + timedelta(days=42))
+    # Rules 2027.1: 42 days after the first was answered (on day two), not after it was due.
+    assert second.due_at == local_at(date(2026, 12, 2) + timedelta(days=42))
 
 
 def test_persistent_proposes_a_pain_clinic_referral(client, on_day_two):
@@ -155,7 +162,7 @@ def test_persistent_proposes_a_pain_clinic_referral(client, on_day_two):
     client.post(path, as_post(follow_up_answers(pain_now=7, global_change="worse")))
     referral = follow_up.episode.referrals.get()
     assert referral.source == "follow_up"
-    assert "PAIN-GE-4" in referral.reason
+    assert "WORSE" in referral.reason
 
 
 def test_the_link_works_once(client, on_day_two):

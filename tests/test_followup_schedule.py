@@ -81,15 +81,18 @@ def test_scheduling_twice_gives_the_same_follow_up():
 
 
 @pytest.mark.django_db
-def test_the_second_follow_up_is_due_42_days_after_the_first_ones_due_date(time_machine):
-    time_machine.move_to(datetime(2026, 2, 20, 12, tzinfo=UTC))
+def test_the_second_follow_up_is_due_42_days_after_the_first_was_answered():
+    # Rules 2027.1 (section 4): counted from the answer, not from the first's due date.
     first = make_follow_up(intake_date=date(2026, 1, 5))
+    FollowUp.objects.filter(pk=first.pk).update(
+        answered_at=datetime(2026, 2, 20, 12, tzinfo=UTC), state="answered", outcome="improving"
+    )
     second = schedule_follow_up(first.episode, number=2)
-    assert second.due_at == schedule.local_at(date(2026, 2, 16) + timedelta(days=42))
+    assert second.due_at == schedule.local_at(date(2026, 2, 20) + timedelta(days=42))
 
 
 @pytest.mark.django_db
-def test_after_a_very_late_answer_the_second_follow_up_counts_from_today(time_machine):
+def test_without_an_answer_the_second_follow_up_counts_from_today(time_machine):
     first = make_follow_up(intake_date=date(2026, 1, 5))
     time_machine.move_to(datetime(2026, 4, 10, 12, tzinfo=UTC))
     second = schedule_follow_up(first.episode, number=2)

@@ -166,12 +166,13 @@ def test_patients_we_cannot_email_are_listed_even_outside_the_mail_window():
     assert run_sweep(at(0, 6))["call_list"] == 1
 
 
-def test_a_follow_up_of_a_closed_episode_is_cancelled_at_its_due_date():
+def test_a_follow_up_of_a_closed_episode_is_still_sent_the_safety_net():
+    # Rules 2027.1: discharge keeps the follow-up unless it was cancelled with a reason.
     follow_up = make_follow_up(intake_date=INTAKE)
     Episode.objects.filter(pk=follow_up.episode_id).update(state=EpisodeState.CLOSED)
-    assert run_sweep(DUE)["cancelled"] == 1
-    assert reload(follow_up).state == FollowUpState.CANCELLED
-    assert not OutboundEmail.objects.exists()
+    assert run_sweep(DUE)["invited"] == 1
+    assert reload(follow_up).state == FollowUpState.INVITED
+    assert OutboundEmail.objects.count() == 1
 
 
 def test_the_sweep_works_through_every_batch(monkeypatch):
