@@ -134,6 +134,7 @@ def measure_triage(log: Any) -> dict[str, Any]:
             "leg_numbness": rng.choice(triage.LEG_NUMBNESS_CHOICES),
             "painkiller_days": rng.choice((0, 3, 10)),
         }
+        answers["painkiller_days"] = min(answers["painkiller_days"], answers["duration_days"])
         for key in triage.RED_FLAG_BOOLEAN_KEYS:
             answers[key] = rng.random() < 0.05
         variants.append(answers)

@@ -247,6 +247,8 @@ def intake_templates(
             "leg_numbness": "none" if plain else rng.choice(("none", "one_leg")),
             "painkiller_days": rng.choice((0, 0, 2, 4) if plain else (0, 4, 10)),
         }
+        # Rules 2027.1: never more days on painkillers than days of pain.
+        answers["painkiller_days"] = min(answers["painkiller_days"], answers["duration_days"])
         for key in triage.RED_FLAG_BOOLEAN_KEYS:
             answers[key] = False
         if i % 20 == 0:
@@ -291,7 +293,7 @@ def intake_templates(
 
 @dataclass(frozen=True)
 class AnswerTemplate:
-    answers_json: str  # "__AGE__" placeholder
+    answers_json: str  # the follow-up answers (the age is in the context, not here)
     outcome: str
     reasons_json: str
     disposition: str
@@ -324,11 +326,11 @@ def followup_templates() -> dict[int, list[AnswerTemplate]]:
     for age in range(14, 101):
         pool = []
         for shape in shapes:
-            answers: dict[str, Any] = {"painkillers_still": False, **shape, "age": age}
-            result = followup_rules.classify(answers, 6, 1)
+            answers: dict[str, Any] = {"painkillers_still": False, **shape}
+            result = followup_rules.classify(answers, {"age": age, "baseline_pain": 6}, 1)
             odi = answers.get("odi")
             odi_percent = scores.oswestry(odi) if odi else None
-            text = json.dumps({**answers, "age": "__AGE__"}).replace('"__AGE__"', "__AGE__")
+            text = json.dumps(answers)
             pool.append(
                 AnswerTemplate(
                     answers_json=text,

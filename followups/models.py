@@ -42,7 +42,9 @@ CALL_LIST_STATES = (FollowUpState.EXPIRED, FollowUpState.CALL_LIST)
 # Reception may record answers given by phone in these states.
 PHONE_STATES = LINK_STATES + CALL_LIST_STATES
 # On the call list: no answers yet, or contradictory answers to confirm by phone.
-ON_CALL_LIST = Q(state__in=CALL_LIST_STATES) | Q(state=FollowUpState.ANSWERED, confirm_by_phone=True)
+ON_CALL_LIST = Q(state__in=CALL_LIST_STATES) | Q(
+    state=FollowUpState.ANSWERED, confirm_by_phone=True
+)
 
 
 class CallReason(models.TextChoices):
@@ -181,22 +183,30 @@ class FollowUp(models.Model):
     # Rules 2027.1: the course is worked out and stored also under a red flag; what it
     # asks for (closing, next follow-up, review, referral) is carried out at once, or
     # when staff close the red-flag alert as safe to continue.
-    course = models.CharField(_("course"), max_length=20, choices=Course.choices, blank=True)
+    # db_default on the new NOT NULL columns: rows written by raw SQL (the bench's bulk
+    # loads) need no change.
+    course = models.CharField(
+        _("course"), max_length=20, choices=Course.choices, blank=True, default="", db_default=""
+    )
     course_carried_out_at = models.DateTimeField(null=True, blank=True)
     # What the outcome was worked out with (age on the follow-up date, intake facts).
     outcome_context = models.JSONField(null=True, blank=True)
     alert = models.ForeignKey(
         "intake.Alert", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    confirm_by_phone = models.BooleanField(_("answers to confirm by phone"), default=False)
-    cancel_reason = models.TextField(_("why the follow-up was cancelled"), blank=True)
+    confirm_by_phone = models.BooleanField(
+        _("answers to confirm by phone"), default=False, db_default=False
+    )
+    cancel_reason = models.TextField(
+        _("why the follow-up was cancelled"), blank=True, default="", db_default=""
+    )
     pain_now = models.PositiveSmallIntegerField(_("pain now (0-10)"), null=True, blank=True)
     odi_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     # STarT Back asked again at each follow-up (NICE NG59: stratify again).
     start_back_items = models.JSONField(_("STarT Back answers"), null=True, blank=True)
     start_back_total = models.PositiveSmallIntegerField(null=True, blank=True)
     start_back_psychosocial = models.PositiveSmallIntegerField(null=True, blank=True)
-    start_back_risk = models.CharField(max_length=10, blank=True)
+    start_back_risk = models.CharField(max_length=10, blank=True, default="", db_default="")
 
     objects = FollowUpQuerySet.as_manager()
 

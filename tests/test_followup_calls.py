@@ -99,9 +99,7 @@ def test_reached_without_answers_is_not_offered(desk):
     (follow_up,) = on_call_list()
     page = desk.get(reverse("followups:call_list")).content.decode()
     assert f'value="{CallResult.REACHED}"' not in page
-    desk.post(
-        reverse("followups:record_call", args=[follow_up.pk]), {"result": CallResult.REACHED}
-    )
+    desk.post(reverse("followups:record_call", args=[follow_up.pk]), {"result": CallResult.REACHED})
     follow_up.refresh_from_db()
     assert follow_up.call_attempts == 0
 
