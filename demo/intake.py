@@ -28,7 +28,9 @@ PROFILES = [
     (2, {"cancer_history": True, "weight_loss": True}),
     (3, {"duration_days": 30}),
     (2, {"radiation": "below_knee", "leg_numbness": "one_leg"}),
-    (1, {"painkiller_days": 12}),
+    (1, {"painkiller_days": 12, "duration_days": 14}),
+    (1, {"radiation": "both_legs"}),
+    (1, {"inflammatory_signs": True}),
 ]
 
 
@@ -77,6 +79,8 @@ def seed(stdout) -> None:  # type: ignore[no-untyped-def]
                 "painkiller_days": rng.randrange(0, 7),
                 **overrides,
             }
+            # Never more days on painkillers than days of pain (an input error since 2027.1).
+            fields["painkiller_days"] = min(fields["painkiller_days"], fields["duration_days"])
             admit_patient(
                 patient,
                 answers=build_answers(patient, intake_date, fields),
