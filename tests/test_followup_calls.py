@@ -105,7 +105,7 @@ def test_reached_without_answers_is_not_offered(desk):
 
 
 def test_not_reached_three_times_closes_the_follow_up_as_lost(desk):
-    (follow_up,) = on_call_list()
+    (follow_up,) = on_call_list(language="en")
     url = reverse("followups:record_call", args=[follow_up.pk])
     for tries in (1, 2):
         desk.post(url, {"result": CallResult.NOT_REACHED})

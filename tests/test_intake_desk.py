@@ -122,7 +122,7 @@ def test_scores_are_stored_with_the_rule_version(desk, patient):
     assert (assessment.start_back_total, assessment.start_back_psychosocial) == (9, 5)
     assert assessment.start_back_risk == "high"
     assert float(assessment.odi_percent) == 20.0
-    assert assessment.rule_version == "2026.1"
+    assert assessment.rule_version == "2027.1"
 
 
 def test_the_reception_home_lists_open_alerts_and_todays_intakes(
