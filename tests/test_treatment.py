@@ -317,14 +317,25 @@ def test_no_session_after_discharge(physio, episode):
         )
 
 
-def test_discharge_cancels_the_scheduled_follow_up(physio, episode):
+def test_discharge_keeps_the_scheduled_follow_up_as_the_safety_net(physio, episode):
+    # Rules 2027.1 (section 4): the follow-up stays unless referred or cancelled with a reason.
     from followups.models import FollowUp, FollowUpState
-
-    assert FollowUp.objects.get(episode=episode).state == FollowUpState.SCHEDULED
 
     discharge = pathway.discharge(episode, by=physio, outcome="recovered")
 
-    assert FollowUp.objects.get(episode=episode).state == FollowUpState.CANCELLED
+    assert FollowUp.objects.get(episode=episode).state == FollowUpState.SCHEDULED
+    assert discharge.follow_ups_cancelled == 0
+
+
+def test_discharge_with_a_reason_cancels_the_scheduled_follow_up(physio, episode):
+    from followups.models import FollowUp, FollowUpState
+
+    discharge = pathway.discharge(
+        episode, by=physio, outcome="recovered", cancel_follow_up_reason="Moved abroad"
+    )
+
+    follow_up = FollowUp.objects.get(episode=episode)
+    assert (follow_up.state, follow_up.cancel_reason) == (FollowUpState.CANCELLED, "Moved abroad")
     assert discharge.follow_ups_cancelled == 1
 
 
@@ -379,5 +390,5 @@ def test_discharge_cancels_follow_ups_still_waiting_on_the_patient(physio, state
 
     episode = make_intake().episode
     FollowUp.objects.filter(episode=episode).update(state=state)
-    cancel_follow_ups(episode, by=physio)
+    cancel_follow_ups(episode, by=physio, reason="Moved abroad")
     assert FollowUp.objects.get(episode=episode).state == FollowUpState.CANCELLED
