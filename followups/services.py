@@ -37,8 +37,8 @@ from followups.models import (
     QuestionnaireLink,
 )
 from intake import scores
-from intake.patient_texts import campus_phones
 from intake.models import AlertKind, Disposition, Episode
+from intake.patient_texts import campus_phones
 from intake.services import raise_alert
 from outbox.models import PENDING_EMAIL_STATES, OutboundEmail
 from outbox.services import queue_email, queue_emails
