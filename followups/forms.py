@@ -69,6 +69,7 @@ NEW_SIGN_LABELS = {
         " taking cortisone (corticosteroids) for a long time?"
     ),
 }
+GLOBAL_CHANGE_LABEL = _("Compared with your first visit on %(date)s, how is your back now?")
 LEG_NUMBNESS_LABEL = _(
     "Since %(date)s, do you have new or worse tingling, burning or numbness in a leg or foot?"
 )
@@ -96,9 +97,7 @@ class FollowUpForm(forms.Form):
         super().__init__(*args, **kwargs)
         day = formats.date_format(intake_date, "j F Y")
         self.intake_date = intake_date
-        self.fields["global_change"].label = _(
-            "Compared with your first visit on %(date)s, how is your back now?"
-        ) % {"date": day}
+        self.fields["global_change"].label = GLOBAL_CHANGE_LABEL % {"date": day}
         self.fields["radiation"].label = _("How far does the pain spread now?")
         self.fields["leg_numbness"].label = LEG_NUMBNESS_LABEL % {"date": day}
         self.sign_keys = [
@@ -108,6 +107,12 @@ class FollowUpForm(forms.Form):
         ]
         for key in self.sign_keys:
             self.fields[key] = _yes_no(NEW_SIGN_LABELS[key] % {"date": day})
+        # The labels that name the date, as msgids (for the translation check).
+        self.label_msgids = {
+            "global_change": GLOBAL_CHANGE_LABEL,
+            "leg_numbness": LEG_NUMBNESS_LABEL,
+            **{key: NEW_SIGN_LABELS[key] for key in self.sign_keys},
+        }
         add_start_back_fields(self)
         for section, name in zip(scores.ODI_SECTIONS, ODI_FIELDS, strict=True):
             self.fields[name] = odi_field(section)
