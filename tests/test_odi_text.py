@@ -54,7 +54,7 @@ def test_the_translations_differ_from_the_english():
 def test_the_intake_form_shows_each_level_with_its_description(settings):
     settings.BACKPATH_ODI_TEXT_FILE = ""
     with translation.override("en"):
-        form = IntakeForm()
+        form = IntakeForm(sex="F")
     assert dict(form.fields["odi_walking"].choices)["2"] == "2 · not more than about 500 metres"
 
 
