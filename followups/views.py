@@ -283,7 +283,8 @@ def lost_letter(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The printable letter for a patient whose follow-up was lost and who has no
     e-mail: the warning signs, "still in pain: contact your GP", both campus phones."""
     follow_up = (
-        FollowUp.objects.select_related("episode__patient")
+        FollowUp.objects.visible_to(request.user)
+        .select_related("episode__patient")
         .filter(episode_id=episode_id, state=FollowUpState.LOST)
         .order_by("-number")
         .first()
