@@ -116,7 +116,9 @@ class Samples:
         def make() -> Any:
             from followups.models import FollowUp
 
-            follow_up = make_intake().episode.follow_ups.get(number=1)
+            # On the physiotherapist persona's caseload: a lost follow-up is theirs to see.
+            episode = make_episode_in_treatment(self.users[PHYSIO])
+            follow_up = episode.follow_ups.get(number=1)
             FollowUp.objects.filter(pk=follow_up.pk).update(state="lost")
             return follow_up
 
@@ -557,6 +559,10 @@ OBJECT_RULES: dict[str, ClinicWide | tuple[NotTheirs, ...]] = {
         NotTheirs(COLLEAGUE, _owned_alert, get=405),
         NotTheirs(COLLEAGUE, lambda s: {"alert_id": s.alert.pk}, get=405),
     ),
+    "intake:alert_continue": (
+        NotTheirs(COLLEAGUE, _owned_alert, get=405),
+        NotTheirs(COLLEAGUE, lambda s: {"alert_id": s.alert.pk}, get=405),
+    ),
     "treatment:episode": (
         NotTheirs(COLLEAGUE, _treated, post=405),
         NotTheirs(COLLEAGUE, _emergency_episode, post=405),
@@ -615,6 +621,9 @@ OBJECT_RULES: dict[str, ClinicWide | tuple[NotTheirs, ...]] = {
     ),
     "followups:result": (
         NotTheirs(COLLEAGUE, lambda s: {"pk": s.answered_follow_up.pk}, post=405),
+    ),
+    "followups:lost_letter": (
+        NotTheirs(COLLEAGUE, lambda s: {"episode_id": s.lost_follow_up.episode_id}),
     ),
     "followups:record_call": RECEPTION_DESK,
     "followups:phone_answers": RECEPTION_DESK,
