@@ -595,7 +595,7 @@ def emergency_answers() -> dict[str, list[str]]:
     """{field: the form values that alone make the intake an EMERGENCY}, worked out from
     the triage rules themselves, for the page that shows the banner at once."""
     found: dict[str, list[str]] = {}
-    form = IntakeForm()
+    form = IntakeForm(sex=Sex.MALE)  # every question, the erection one too
     for name in (*STEP_COMPLAINT, *STEP_RED_FLAGS):
         choices = getattr(form.fields[name], "choices", None)
         if not choices or name in _QUIET_ANSWERS:
