@@ -98,8 +98,11 @@ def fill_intake(
     pick("bothersomeness", bothersomeness)
     page.get_by_role("button", name="Next").click()
 
+    with translation.override("en"):  # each level shows its own answer text
+        odi_fields = IntakeForm().fields
     for section in scores.ODI_SECTIONS:
-        choose(page, ODI_LABELS[section], "1")
+        levels = dict((str(value), label) for value, label in odi_fields[f"odi_{section}"].choices)
+        choose(page, ODI_LABELS[section], levels["1"])
     page.get_by_role("button", name=submit).click()
 
 
