@@ -95,6 +95,7 @@ QUEUED_FIELDS = (
     "created_at",
     "patient_id",
     "reference",
+    "attachments",
 )
 
 
@@ -118,6 +119,7 @@ def queue_emails(emails: Sequence[OutboundEmail]) -> None:
             email.created_at,
             email.patient_id,
             email.reference,
+            email.attachments,
         )
         for email in emails
     ]
