@@ -9,10 +9,12 @@ def safe_next(request: HttpRequest, default: str) -> str:
     """``next`` from the POST (or the query string) if it points to this site, else ``default``.
 
     Refused: other hosts (``https://evil.example/``), scheme-relative (``//evil.example``),
-    backslash tricks and, on an HTTPS request, a plain-HTTP target.
+    backslash tricks, on an HTTPS request a plain-HTTP target, and anything that is not
+    a path from the site's root (``True``, ``dashboard``): ``redirect()`` would take such
+    a word for a URL name.
     """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -515,7 +515,9 @@ class IntakeForm(forms.Form):
                 or (names is STEP_ODI and self.has_error(NON_FIELD_ERRORS, ODI_TOO_FEW)),
             }
             for number, (title, names) in enumerate(titles, start=1)
-            if all(name in self.fields for name in names)
+            # A step is shown when it asks anything: the erection question is asked of
+            # men only, and the scores form has no complaint or warning-sign steps.
+            if any(name in self.fields for name in names)
         ]
 
     def questionnaire_fields(self) -> dict[str, Any]:
@@ -614,10 +616,10 @@ def emergency_answers() -> dict[str, list[str]]:
 class ScoresForm(IntakeForm):
     """STarT Back and Oswestry, to complete an intake saved in an emergency."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, sex: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, sex=sex, **kwargs)
         for name in (*STEP_COMPLAINT, *STEP_RED_FLAGS):
-            del self.fields[name]
+            self.fields.pop(name, None)
 
 
 class AlertActionForm(forms.Form):

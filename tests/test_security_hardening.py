@@ -89,6 +89,8 @@ def test_a_refusal_is_logged_as_one_line_without_a_traceback(receptionist, conso
         "/\\evil.example/",
         "http://testserver/reception/",  # plain HTTP from an HTTPS page
         "javascript:alert(1)",
+        "True",  # not a path: redirect() would take it for a URL name (a 500)
+        "reception:home",
     ],
 )
 def test_acknowledging_an_alert_never_follows_next_off_site(receptionist, target):
