@@ -11,6 +11,7 @@ from followups.schedule import local_at
 from followups.services import follow_up_reference, run_sweep
 from intake import services as intake_services
 from outbox.models import OutboundEmail
+from outbox.sealing import unseal_context
 from pathway.queries import branding_for
 from referrals.services import send_referral
 from tests.factories import PatientFactory, make_follow_up, make_referral
@@ -30,9 +31,8 @@ def practices():  # type: ignore[no-untyped-def]
 
 def questionnaire_path(follow_up) -> str:  # type: ignore[no-untyped-def]
     run_sweep(DUE)
-    url = OutboundEmail.objects.get(reference=follow_up_reference(follow_up)).context[
-        "questionnaire_url"
-    ]
+    email = OutboundEmail.objects.get(reference=follow_up_reference(follow_up))
+    url = unseal_context(email.context)["questionnaire_url"]
     return str(url).removeprefix("http://127.0.0.1:8000")
 
 

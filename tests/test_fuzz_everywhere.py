@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clinics.models import Campus
+from pathway.services import discharge
 from referrals import services as referral_services
 from tests.factories import PatientFactory, StaffFactory, make_episode_in_treatment
 from tests.test_fuzz_forms import FUZZ, GARBAGE
@@ -216,8 +217,11 @@ GET_PAGES = [
     ("physio", "referrals:proposals", None, ["state", "page"]),
     ("coordinator", "referrals:coordinator_home", None, ["state", "page"]),
     ("coordinator", "referrals:row", "referral", ["row"]),
+    ("coordinator", "referrals:detail", "referral", ["week"]),
+    ("physio", "treatment:discharge_summary", "discharged", ["lang"]),
+    ("anonymous", "kiosk:home", None, ["pin"]),
     ("manager", "dashboards:manager_home", None, ["start", "end", "campus"]),
-    ("manager", "dashboards:manager_figures_csv", None, ["start", "end", "campus"]),
+    ("manager", "dashboards:manager_figures_csv", None, ["start", "end", "campus", "excel"]),
     ("manager", "records:audit_home", None, ["q"]),
     ("manager", "records:patient_audit", "patient", ["reads", "changes"]),
     ("manager", "security:twofactor_setup", None, ["next"]),
@@ -238,9 +242,22 @@ def test_no_query_parameter_makes_a_server_error(world, persona, name, obj, para
         args = [world["referral"].pk]
     elif obj == "patient":
         args = [world["episode"].patient_id]
+    elif obj == "discharged":
+        args = [_discharged_episode(world)]
     query = dict(zip(params, values, strict=False))
-    response = world[persona].get(reverse(name, args=args), query)
+    client = Client() if persona == "anonymous" else world[persona]
+    response = client.get(reverse(name, args=args), query)
     assert response.status_code in (200, 302, 400)
+
+
+def _discharged_episode(world: dict[str, Any]) -> int:
+    """A closed episode of the world's physiotherapist (made once per test)."""
+    if "discharged" not in world:
+        physio = world["episode"].physio
+        episode = make_episode_in_treatment(physio)
+        discharge(episode, by=physio, outcome="recovered", note="")
+        world["discharged"] = episode.pk
+    return world["discharged"]
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from intake.forms import START_BACK_LABELS, IntakeForm
 from intake.services import create_intake_link
 from outbox.drain import render_email
 from outbox.models import OutboundEmail
+from outbox.sealing import unseal_context
 from referrals import services as referrals
 from tests.factories import (
     PatientFactory,
@@ -234,7 +235,7 @@ def _invited(language: str) -> tuple[FollowUp, str]:
     follow_up = make_follow_up(intake_date=date(2026, 10, 20), language=language)
     run_sweep(DUE)
     email = OutboundEmail.objects.get(reference=follow_up_reference(follow_up))
-    return follow_up, email.context["questionnaire_url"].removeprefix("http://127.0.0.1:8000")
+    return follow_up, unseal_context(email.context)["questionnaire_url"].removeprefix("http://127.0.0.1:8000")
 
 
 def _post(answers: dict) -> dict:  # type: ignore[type-arg]
