@@ -235,7 +235,9 @@ def _invited(language: str) -> tuple[FollowUp, str]:
     follow_up = make_follow_up(intake_date=date(2026, 10, 20), language=language)
     run_sweep(DUE)
     email = OutboundEmail.objects.get(reference=follow_up_reference(follow_up))
-    return follow_up, unseal_context(email.context)["questionnaire_url"].removeprefix("http://127.0.0.1:8000")
+    return follow_up, unseal_context(email.context)["questionnaire_url"].removeprefix(
+        "http://127.0.0.1:8000"
+    )
 
 
 def _post(answers: dict) -> dict:  # type: ignore[type-arg]
