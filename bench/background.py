@@ -96,11 +96,12 @@ def add_due(count: int, due: datetime) -> tuple[int, int]:
         """
         INSERT INTO intake_patient (id, insz, no_insz_reason, first_name, last_name, name_key,
             last_name_key, birth_date, sex, language, email, phone, postcode, gp_name,
-            gp_practice, email_consent, email_consent_at, created_at, campus_preference_id,
-            created_by_id)
+            gp_practice, gp_email, gp_unknown, email_consent, email_consent_at, created_at,
+            campus_preference_id, created_by_id)
         SELECT %(first)s - 1 + row_number() OVER (ORDER BY id), NULL, 'bench: sweep', first_name,
             last_name, name_key, last_name_key, birth_date, sex, language, email, phone,
-            postcode, gp_name, gp_practice, true, %(at)s, %(at)s, NULL, created_by_id
+            postcode, gp_name, gp_practice, gp_email, gp_unknown, true, %(at)s, %(at)s, NULL,
+            created_by_id
         FROM intake_patient WHERE email <> '' AND email_consent ORDER BY id LIMIT %(n)s
         """,
         {"first": first_patient, "at": due - timedelta(days=42), "n": count},
@@ -325,6 +326,7 @@ def copy_floor(first: int, last: int, now: datetime) -> float:
             now,
             i,
             f"followup:{i}",
+            "[]",
         )
         for i in ids
     ]
@@ -353,7 +355,7 @@ def copy_floor(first: int, last: int, now: datetime) -> float:
         with raw.copy(
             "COPY followups_outboundemail (recipient, language, template, context, "
             "idempotency_key, state, attempts, last_error, next_attempt_at, created_at, "
-            "patient_id, reference) FROM STDIN"
+            "patient_id, reference, attachments) FROM STDIN"
         ) as copy:
             for row in mail:
                 copy.write_row(row)

@@ -20,6 +20,7 @@ TABLES = (
     "treatment_treatmentgoal",
     "treatment_treatmentplan",
     "treatment_discharge",
+    "intake_alertaction",
     "intake_alert",
     "intake_intakelink",
     "intake_intakeassessment",

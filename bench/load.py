@@ -1299,6 +1299,16 @@ def loaded(scale: Scale) -> dict[str, Any] | None:
     return meta
 
 
+# Columns every loaded row of a table gets the same value in (COPY text format): NOT NULL
+# columns the generator does not vary.
+CONSTANT_COLUMNS = {
+    "intake_patient": {"gp_email": "", "gp_unknown": "f"},
+    "treatment_treatmentplan": {"strengthening_override_reason": ""},
+    "followups_outboundemail": {"attachments": "[]"},
+    "referrals_referral": {"campus_reason_params": "{}"},
+}
+
+
 def load(scale: Scale, log: Callable[[str], None]) -> dict[str, Any]:
     """Truncate and load everything; returns the meta (with ``load_seconds``)."""
     started = time.perf_counter()
@@ -1316,6 +1326,11 @@ def load(scale: Scale, log: Callable[[str], None]) -> dict[str, Any]:
 
         def run(name: str, table: str, columns: Sequence[str], rows: Iterable[str]) -> None:
             t0 = time.perf_counter()
+            constants = CONSTANT_COLUMNS.get(table, {})
+            if constants:
+                tail = "\t" + "\t".join(constants.values())
+                columns = (*columns, *constants)
+                rows = (row + tail for row in rows)
             counts[name] = copy_rows(raw, table, columns, rows)
             log(f"  {name:<16} {counts[name]:>10,} rows  {time.perf_counter() - t0:6.1f} s")
 
