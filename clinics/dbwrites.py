@@ -39,10 +39,13 @@ def insert_rows(
     rows: Sequence[Sequence[Any]],
     *,
     ignore_conflicts: bool = False,
+    copy: bool = True,
 ) -> None:
     """INSERT ``rows`` (tuples of values in ``field_names`` order; a foreign key by its
     id) into ``model``'s table; with ``ignore_conflicts`` a row that breaks a unique
-    constraint is skipped (``ON CONFLICT DO NOTHING``)."""
+    constraint is skipped (``ON CONFLICT DO NOTHING``). ``copy=False``: one multi-row
+    ``INSERT`` on PostgreSQL too, for a handful of rows (a page's read log), where
+    ``COPY``'s extra round trip costs more than it saves."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in field_names]
@@ -57,7 +60,7 @@ def insert_rows(
             values[i] = convert(values[i])
         return values
 
-    if connection.vendor == "postgresql":
+    if copy and connection.vendor == "postgresql":
         _copy_rows(table, columns, map(prepared, rows), ignore_conflicts=ignore_conflicts)
         return
     per_statement = max(1, MAX_PARAMETERS // len(fields))

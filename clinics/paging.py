@@ -20,6 +20,38 @@ def page_of(request: HttpRequest, queryset: Any, param: str = "page") -> Page:
     return Paginator(queryset, page_size()).get_page(request.GET.get(param))
 
 
+# Beyond any real list; keeps a typed number inside the database's integer range.
+MAX_PAGE = 100_000
+
+
+def page_number(request: HttpRequest, param: str = "page") -> int:
+    """``?<param>=`` as a page number (1 when missing, not a number or out of range)."""
+    try:
+        number = int(request.GET.get(param, ""))
+    except ValueError:
+        return 1
+    return number if 1 <= number <= MAX_PAGE else 1
+
+
+def slice_page(request: HttpRequest, queryset: Any, param: str = "page") -> "KeysetPage":
+    """The page of ``queryset`` that ``?<param>=`` asks for, without COUNT(*): one row
+    more than a page tells whether there is a next one ("Page 3", not "Page 3 of 40").
+    A page past the end shows the first."""
+    size = page_size()
+    number = page_number(request, param)
+    rows = list(queryset[(number - 1) * size : number * size + 1])
+    if not rows and number > 1:
+        number, rows = 1, list(queryset[: size + 1])
+    return KeysetPage(
+        rows[:size],
+        number,
+        len(rows) > size,
+        {param: str(number - 1)},
+        {param: str(number + 1)},
+        owned=(param,),
+    )
+
+
 @dataclass(frozen=True)
 class KeysetPage:
     """A page of a list paged by key (no COUNT): the parameters of its neighbours."""

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clinics.access import role_required
 from clinics.i18n import current_language, patient_page_language
 from clinics.models import Role
-from clinics.paging import KeysetPage, page_of, page_size
+from clinics.paging import KeysetPage, page_of, page_size, slice_page
 from clinics.redirects import safe_next
 from clinics.tokens import hash_token
 from intake import services, triage
@@ -52,11 +52,6 @@ from pathway.queries import branding_for
 from security import audit, ratelimit
 from security.models import ReadAction
 from security.net import client_ip
-
-# The home page stays bounded on a busy day; the rest is one search away.
-PENDING_ON_HOME = 50
-TODAY_ON_HOME = 100
-
 
 # Beyond any real list; keeps a typed number inside the database's integer range.
 MAX_PAGE = 100_000
@@ -140,13 +135,11 @@ def reception_home(request: HttpRequest) -> HttpResponse:
     context = {
         "search_form": SearchForm(),
         **_alert_list(request, today),
-        "pending": list(
-            intakes.pending_review().select_related("episode__patient")[:PENDING_ON_HOME]
+        "pending": slice_page(
+            request, intakes.pending_review().select_related("episode__patient"), "pending_page"
         ),
-        "todays_intakes": list(
-            intakes.recorded_on(today).select_related("episode__patient", "recorded_by")[
-                :TODAY_ON_HOME
-            ]
+        "todays_intakes": slice_page(
+            request, intakes.recorded_on(today).select_related("episode__patient"), "today_page"
         ),
         "today": today,
     }

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clinics.access import coordinator_campus, has_role, role_required
 from clinics.models import Campus, Role
-from clinics.paging import page_of
+from clinics.paging import page_of, slice_page
 from clinics.redirects import safe_next
 from intake import services as intake_services
 from intake.forms import GpForm
@@ -361,7 +361,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
         "campus": campus,
         "filter_form": filter_form,
         "state": state,
-        "page": page_of(request, referrals.with_people().oldest_first()),
+        "page": slice_page(request, referrals.with_people().oldest_first()),
         "unassigned": list(unassigned[:UNASSIGNED_ON_HOME]),
         "unassigned_total": counts.get(None, 0),
         "wait": next((w for w in waits if campus and w.campus.pk == campus.pk), None),

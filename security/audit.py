@@ -15,8 +15,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import pre_delete, pre_save
 from django.http import HttpRequest
+from django.utils import timezone
 
 from clinics.access import user_roles
+from clinics.dbwrites import insert_rows
 from security.models import AppendOnlyError, ReadAction, ReadLog
 from security.net import client_ip, user_agent
 
@@ -83,17 +85,46 @@ def log_read(request: HttpRequest, obj: models.Model, *, action: str = ReadActio
     return entry
 
 
+# The columns of a list or search read: no object, ``detail`` names the list or the kind.
+_COMPACT_FIELDS = (
+    "at",
+    "user",
+    "username",
+    "roles",
+    "patient",
+    "action",
+    "detail",
+    "path",
+    "ip",
+    "user_agent",
+)
+
+
+def _insert_compact(
+    request: HttpRequest, patient_ids: Iterable[int | None], *, action: str, detail: str
+) -> None:
+    """One row per patient id, in one ``INSERT`` outside any transaction (a single
+    statement is atomic on its own; ``bulk_create`` would add BEGIN and COMMIT)."""
+    user = request.user
+    signed_in = user.is_authenticated
+    common = (
+        timezone.now(),
+        user.pk if signed_in else None,
+        user.get_username() if signed_in else "",
+        ",".join(sorted(user_roles(user))),
+    )
+    tail = (action, detail, request.path[:300], client_ip(request), user_agent(request))
+    rows = [(*common, patient_id, *tail) for patient_id in patient_ids]
+    insert_rows(ReadLog, _COMPACT_FIELDS, rows, copy=False)
+
+
 def log_listed(request: HttpRequest, patient_ids: Iterable[int | None], *, page: str) -> None:
     """Record that a list page or an htmx row showed these patients: one compact row per
     patient (no object, ``detail`` names the list), in one query; nothing when the
     list was empty."""
-    entries = []
-    for patient_id in dict.fromkeys(pk for pk in patient_ids if pk is not None):
-        entry = _entry(request, action=ReadAction.LIST, patient_id=patient_id)
-        entry.detail = page
-        entries.append(entry)
-    if entries:
-        ReadLog.objects.bulk_create(entries)
+    shown = list(dict.fromkeys(pk for pk in patient_ids if pk is not None))
+    if shown:
+        _insert_compact(request, shown, action=ReadAction.LIST, detail=page)
 
 
 def log_search(request: HttpRequest, patients: Iterable[Any], *, kind: str) -> None:
@@ -101,10 +132,6 @@ def log_search(request: HttpRequest, patients: Iterable[Any], *, kind: str) -> N
 
     ``kind`` says what was searched for (e.g. "insz", "name+birth_date"), never the text.
     """
-    # No content type: a search row is always about the patient itself (one query less).
-    entries = [
-        _entry(request, action=ReadAction.SEARCH, patient_id=patient.pk) for patient in patients
-    ] or [_entry(request, action=ReadAction.SEARCH, patient_id=None)]
-    for entry in entries:
-        entry.detail = kind
-    ReadLog.objects.bulk_create(entries)
+    # No content type: a search row is always about the patient itself.
+    shown = [patient.pk for patient in patients] or [None]
+    _insert_compact(request, shown, action=ReadAction.SEARCH, detail=kind)

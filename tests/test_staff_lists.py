@@ -98,3 +98,23 @@ def test_gp_today_or_tomorrow_comes_before_gp_this_week(desk):
     emergency = make_intake(fever=True).episode.alerts.get()
     alerts = list(desk.get(reverse("intake:reception_home")).context["alerts"])
     assert alerts == [emergency, urgent, soon]
+
+
+def test_the_reception_lists_show_a_page_each_the_longest_waiting_check_first(desk):
+    intakes = [make_intake() for _ in range(page_size() + 2)]
+    for minutes, intake in enumerate(intakes):  # the first one recorded the longest ago
+        type(intake).objects.filter(pk=intake.pk).update(
+            reviewed_at=None, recorded_at=timezone.now() - timedelta(minutes=100 - minutes)
+        )
+    url = reverse("intake:reception_home")
+    response = desk.get(url)
+    pending = list(response.context["pending"])
+    assert pending[0] == intakes[0] and len(pending) == page_size()
+    assert len(response.context["todays_intakes"]) == page_size()
+    html = response.content.decode()
+    assert 'href="?pending_page=2"' in html and 'href="?today_page=2"' in html
+
+    second = desk.get(url, {"pending_page": 2, "today_page": 2})
+    assert [i.pk for i in second.context["pending"]] == [i.pk for i in intakes[-2:]]
+    assert len(second.context["todays_intakes"]) == 2
+    assert 'href="?today_page=2&amp;pending_page=1"' in second.content.decode()

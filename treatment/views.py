@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clinics.access import role_required
 from clinics.i18n import current_language
 from clinics.models import Role
-from clinics.paging import page_of
+from clinics.paging import page_of, slice_page
 from intake import advice
 from intake.models import Episode, EpisodeState
 from intake.patient_texts import advice_for
@@ -52,7 +52,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     waiting = page_of(request, queries.queue(), "queue_page")
     for episode in waiting:
         episode.weeks_since_intake = _weeks_since(episode.intake_date, today)
-    alerts = page_of(request, queries.open_alerts().visible_to(request.user), "alerts_page")
+    alerts = slice_page(request, queries.open_alerts().visible_to(request.user), "alerts_page")
     audit.log_listed(
         request,
         [e.patient_id for e in episodes]
