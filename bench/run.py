@@ -92,6 +92,15 @@ def main(argv: list[str] | None = None) -> None:
         RESULTS.write_text(json.dumps({**previous, **results}, indent=2) + "\n")
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() and args.only else {}
+    if "pages" in parts or "http" in parts:
+        # What beat does every five minutes in production: the manager's page adds up
+        # these stored months and never counts while the manager waits.
+        from dashboards.figures import refresh
+
+        counting = time.perf_counter()
+        refresh()
+        results["dashboard_refresh_s"] = round(time.perf_counter() - counting, 2)
+        log(f"manager's figures counted ahead (the beat task): {results['dashboard_refresh_s']} s")
     if "pages" in parts:
         from bench import pages
 

@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
         "schedule": EVERY_FIVE_MINUTES,
         "options": {"expires": EVERY_FIVE_MINUTES - 5},
     },
+    "dashboards-figures": {
+        "task": "dashboards.tasks.refresh_manager_figures",
+        "schedule": EVERY_FIVE_MINUTES,
+        "options": {"expires": EVERY_FIVE_MINUTES - 5},
+    },
     "outbox-drain": {
         "task": "outbox.tasks.send_queued_emails",
         "schedule": EVERY_MINUTE,

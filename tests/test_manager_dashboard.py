@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinics.models import Campus
 from dashboards import figures as dashboard
+from dashboards.tasks import refresh_manager_figures
 from followups.models import FollowUp
 from referrals.models import Referral
 from tests.factories import HIGH_RISK_START_BACK, PatientFactory, make_intake
@@ -333,3 +334,66 @@ def test_the_rendered_figures_are_kept_only_as_long_as_the_figures(manager_clien
     cache.delete(f"clinics:dashboard:{period.first:%Y-%m}:{period.last:%Y-%m}")  # they expire
     assert new_intakes() == "2"
     cache.clear()
+
+
+# --- counted ahead by the beat task ---------------------------------------------------------
+
+
+def test_the_page_shows_the_figures_the_beat_task_counted_without_counting_itself(
+    manager_client, settings
+):
+    """At a million patients a count takes seconds: the page adds up the months the beat
+    task stored and never reads the intakes, follow-ups or referrals while the manager
+    waits."""
+    from django.core.cache import cache
+
+    settings.BACKPATH_DASHBOARD_CACHE_SECONDS = 300
+    cache.clear()
+    episode = _intake(date(2026, 4, 2)).episode
+    _answered(episode, date(2026, 5, 1), "persistent")
+    _referral(_intake(date(2026, 1, 5), RUMST_POSTCODE).episode, "rumst", date(2026, 3, 1))
+    assert refresh_manager_figures() == dashboard.REFRESH_MONTHS
+    _intake(date(2026, 4, 3))  # after the count: shown at the next one
+
+    with CaptureQueriesContext(connection) as queries:
+        page = manager_client.get(reverse("dashboards:manager_home"))
+    # (the waits per campus stay live: a count of the open referrals, a few thousand)
+    counted = [q["sql"] for q in queries if re.search(r"intake_|followups_|sent_at", q["sql"])]
+    assert counted == []
+    shown = page.context["dashboard"]
+    assert _month(shown, date(2026, 4, 1)).intakes == 1
+    assert shown.total().follow_ups_answered == 1
+    assert shown.total(campus="rumst").referrals_sent == 1
+    assert shown.total(campus="rumst").median_days_to_referral == 55.0
+    assert "Counted at" in page.content.decode()
+
+    refresh_manager_figures()
+    again = manager_client.get(reverse("dashboards:manager_home")).context["dashboard"]
+    assert _month(again, date(2026, 4, 1)).intakes == 2
+    cache.clear()
+
+
+def test_months_the_task_does_not_count_ahead_are_counted_on_the_page(manager_client, settings):
+    from django.core.cache import cache
+
+    settings.BACKPATH_DASHBOARD_CACHE_SECONDS = 300
+    cache.clear()
+    _intake(date(2023, 7, 10))
+    _intake(date(2026, 4, 2))
+    refresh_manager_figures()
+    response = manager_client.get(
+        reverse("dashboards:manager_home"), {"start": "2023-06", "end": "2026-05"}
+    )
+    shown = response.context["dashboard"]
+    assert _month(shown, date(2023, 7, 1)).intakes == 1  # before the two years counted ahead
+    assert _month(shown, date(2026, 4, 1)).intakes == 1
+    assert shown.total().intakes == 2
+    cache.clear()
+
+
+def test_the_beat_schedule_counts_the_figures_every_five_minutes():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["dashboards-figures"]
+    assert entry["task"] == refresh_manager_figures.name
+    assert entry["schedule"] == 300
