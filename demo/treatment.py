@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from demo.followups import DEMO_MARK as FOLLOW_UP_DEMO_MARK
-from intake.models import Episode
+from intake.models import Episode, EpisodeState
 from pathway.services import discharge
 from treatment.models import APPROACH_FOR_RISK, Exercise, ExerciseKind
 from treatment.services import Goal, record_session, save_plan, take_episode
@@ -56,19 +56,43 @@ def seed(stdout) -> None:  # type: ignore[no-untyped-def]
         .select_related("patient", "intake", "physio")
         .order_by("pk")
     ):
-        _treat(episode, today)
+        _treat(episode, today, turn=treated)
         treated += 1
+    for physio in users:
+        _close_one(physio, today)
     stdout.write(f"demo caseloads: {taken} episodes taken, {treated} treated")
 
 
-def _treat(episode: Episode, today: date) -> None:
-    rng = random.Random(episode.pk)  # noqa: S311 - reproducible demo data, not security
+def _close_one(physio, today: date) -> None:  # type: ignore[no-untyped-def]
+    """Every demo physiotherapist has a closed episode to show (its summary, the GP
+    letter): when none of theirs recovered, their oldest patient stopped."""
+    if Episode.objects.filter(physio=physio, discharge__isnull=False).exists():
+        return
+    oldest = (
+        Episode.objects.filter(
+            physio=physio,
+            state=EpisodeState.IN_TREATMENT,
+            intake_date__lte=today - timedelta(days=DISCHARGE_AFTER_DAYS),
+        )
+        .order_by("intake_date", "pk")
+        .first()
+    )
+    if oldest is not None:
+        discharge(
+            oldest, by=physio, outcome="stopped", note="Stopt de behandeling; oefent thuis verder."
+        )
+
+
+def _treat(episode: Episode, today: date, *, turn: int) -> None:
+    """Plan, sessions and perhaps a discharge for the ``turn``-th episode treated: the
+    same demo whatever ids the database hands out."""
+    rng = random.Random(turn)  # noqa: S311 - reproducible demo data, not security
     physio = episode.physio
     age = (today - episode.intake_date).days
     exercises = list(Exercise.objects.filter(kind=ExerciseKind.STRETCHING))
     if age >= 42:
         exercises += list(Exercise.objects.filter(kind=ExerciseKind.STRENGTHENING))
-    goal, weeks_days = GOALS[episode.pk % len(GOALS)]
+    goal, weeks_days = GOALS[turn % len(GOALS)]
     plan = save_plan(
         episode,
         by=physio,
@@ -101,7 +125,7 @@ def _treat(episode: Episode, today: date) -> None:
             adherence=rng.choice(("all", "most", "most", "some")),
         )
         day += timedelta(days=every + rng.choice((0, 0, 1)))
-    if age >= DISCHARGE_AFTER_DAYS and pain <= 2 and episode.pk % 2:
+    if age >= DISCHARGE_AFTER_DAYS and pain <= 2 and turn % 2:
         discharge(
             episode, by=physio, outcome="recovered", note="Hervat alle dagelijkse activiteiten."
         )

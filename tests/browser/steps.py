@@ -99,7 +99,7 @@ def fill_intake(
     page.get_by_role("button", name="Next").click()
 
     with translation.override("en"):  # each level shows its own answer text
-        odi_fields = IntakeForm().fields
+        odi_fields = IntakeForm(sex=sex).fields
     for section in scores.ODI_SECTIONS:
         levels = dict((str(value), label) for value, label in odi_fields[f"odi_{section}"].choices)
         choose(page, ODI_LABELS[section], levels["1"])

@@ -6,11 +6,15 @@ referrals in every state, follow-ups on the call list. Each role's home page is 
 saved at 1366×768 and 390×844 in ``var/screenshots/`` (``home-<role>-desktop|phone``).
 """
 
+import io
+import os
 import re
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -67,7 +71,9 @@ def in_french(page: Any) -> Any:
 
 
 def demo_objects() -> dict[str, Any]:
-    call_command("seed_demo", "--allow-without-debug", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # seed_demo runs only with DEBUG=1 and BACKPATH_DEMO=1 (make run sets both).
+    with override_settings(DEBUG=True), mock.patch.dict(os.environ, {"BACKPATH_DEMO": "1"}):
+        call_command("seed_demo", stdout=io.StringIO())
     emergency = IntakeAssessment.objects.filter(disposition=Disposition.EMERGENCY).first()
     if emergency is None:
         patient = Patient.objects.order_by("pk").first()

@@ -150,7 +150,7 @@ def test_an_intake_with_the_keyboard_only(open_context, staff, shoot):  # type: 
     tab_to_text(page, "Save intake and show the result")
     page.keyboard.press("Enter")
 
-    expect(page.get_by_role("heading", level=2)).to_have_text("Start the physiotherapy pathway")
+    expect(page.locator("#result-title")).to_have_text("Start the physiotherapy pathway")
     shoot(page, "keyboard-03-result")
     assessment = IntakeAssessment.objects.get()
     assert assessment.disposition == "PHYSIO"

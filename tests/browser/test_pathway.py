@@ -38,7 +38,12 @@ from tests.browser.steps import (
     totp_now,
 )
 from tests.factories import PatientFactory, make_intake
-from treatment.models import Exercise, TreatmentPlan, strengthening_too_early_message
+from treatment.models import (
+    Exercise,
+    TreatmentPlan,
+    rule_strengthening_from,
+    strengthening_too_early_message,
+)
 
 pytestmark = BROWSER_DB
 
@@ -166,9 +171,11 @@ def test_the_whole_pathway(  # type: ignore[no-untyped-def]
     knee_to_chest = Exercise.objects.get(code="knee-to-chest")
     kine.get_by_role("checkbox", name=re.compile(re.escape(curl_up.name_in("en")))).check()
     kine.get_by_role("button", name="Save the plan").click()
-    # Refused: strengthening only from week 6, and the page says from when.
+    # Refused: strengthening only from week 6 after the pain began (the intake date minus
+    # the 5 days the pain had lasted), and the page says from when.
+    assert rule_strengthening_from(episode) == episode.intake_date + timedelta(days=42 - 5)
     with translation.override("en"):
-        reason = strengthening_too_early_message(episode.intake_date + timedelta(days=42))
+        reason = strengthening_too_early_message(rule_strengthening_from(episode))
     error = kine.locator("#div_id_exercises .invalid-feedback")  # not the help text
     expect(error).to_have_text(reason)
     expect(kine.locator("[name='goals-0-description']")).to_have_value(
