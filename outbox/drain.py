@@ -26,7 +26,6 @@ same Message-ID (it derives from the idempotency key), once the lease has run ou
 docs/operations.md has the measured figures.
 """
 
-import hashlib
 import logging
 import smtplib
 import time
@@ -34,23 +33,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import F
-from django.template import Context
-from django.template.loader import get_template
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from clinics.models import Clinic
+from outbox.messages import Composer, build_message
 from outbox.models import EmailState, OutboundEmail
-from outbox.sealing import SEALED_CONTEXT_KEYS, unseal_context
+from outbox.sealing import SEALED_CONTEXT_KEYS
 from outbox.signals import email_failed
 
 logger = logging.getLogger(__name__)
@@ -84,58 +81,6 @@ class Delivery(StrEnum):
 def sending_lease() -> timedelta:
     """How long a claimed row stays with its drain unless renewed."""
     return timedelta(seconds=settings.BACKPATH_OUTBOX_LEASE_SECONDS)
-
-
-# --- rendering --------------------------------------------------------------------------
-
-
-def render_email(email: OutboundEmail, *, clinic: Clinic | None = None) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of ``email``, in its language.
-
-    Every template gets ``clinic_name`` and ``clinic_phone``. Only the HTML part is
-    HTML-escaped: the subject and the plain text show a name like D'Hondt as typed.
-    """
-    clinic = clinic or Clinic.objects.current()
-    context = {
-        "clinic_name": clinic.name,
-        "clinic_phone": clinic.phone,
-        **unseal_context(email.context),
-    }
-    base = f"emails/{email.template}"
-    with translation.override(email.language):
-        subject = _render(f"{base}.subject.txt", context, autoescape=False)
-        text = _render(f"{base}.txt", context, autoescape=False)
-        html = _render(f"{base}.html", context, autoescape=True)
-    return " ".join(subject.split()), text, html
-
-
-def _render(name: str, context: dict[str, Any], *, autoescape: bool) -> str:
-    return get_template(name).template.render(Context(context, autoescape=autoescape))
-
-
-def message_id(email: OutboundEmail) -> str:
-    digest = hashlib.sha256(email.idempotency_key.encode()).hexdigest()[:32]
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "backpath.invalid"
-    return f"<{digest}@{domain}>"
-
-
-def build_message(email: OutboundEmail, *, clinic: Clinic | None = None) -> EmailMultiAlternatives:
-    subject, text, html = render_email(email, clinic=clinic)
-    message = EmailMultiAlternatives(
-        subject,
-        text,
-        settings.DEFAULT_FROM_EMAIL,
-        [email.recipient],
-        headers={
-            "Message-ID": message_id(email),
-            "Content-Language": email.language,
-            "Auto-Submitted": "auto-generated",
-        },
-    )
-    message.attach_alternative(html, "text/html")
-    for attachment in email.attachments or ():
-        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
-    return message
 
 
 # --- sending ---------------------------------------------------------------------------
@@ -204,7 +149,7 @@ def deliver(email_id: int, *, now: datetime | None = None, connection: Any = Non
 
 
 def _deliver(
-    email_id: int, now: datetime, connection: Any
+    email_id: int, now: datetime, connection: Any, composer: Composer | None = None
 ) -> tuple[Delivery, BaseException | None]:
     lease_until = now + sending_lease()
     claimed = _reconnecting(
@@ -221,9 +166,12 @@ def _deliver(
     email = _reconnecting(lambda: OutboundEmail.objects.get(pk=email_id))
     started = time.monotonic()
     try:
-        message = build_message(email)
-        message.connection = connection
-        message.send()
+        if composer is None:
+            message = build_message(email)
+            message.connection = connection
+            message.send()
+        else:
+            composer.send(email, connection)
     except SoftTimeLimitExceeded:
         raise  # the message may have gone out: the lease decides, not a failure record
     except Exception as error:  # recorded on the row
@@ -293,11 +241,11 @@ def send_due_emails(
     deadline = time.monotonic() + settings.BACKPATH_OUTBOX_DRAIN_SECONDS
     results: Counter[Delivery] = Counter()
     batch_claims = db_connection.features.has_select_for_update_skip_locked
-    clinic = Clinic.objects.current()
+    composer = Composer(Clinic.objects.current())
     while time.monotonic() < deadline:
         if batch_claims:
             claim = _claim_batch(clock, batch_size)
-            go_on = _send_claimed(claim, clock, clinic, results, deadline)
+            go_on = _send_claimed(claim, clock, composer, results, deadline)
             size = len(claim.emails)
         else:
             ids = list(
@@ -305,7 +253,7 @@ def send_due_emails(
                 .order_by("next_attempt_at", "pk")
                 .values_list("pk", flat=True)[:batch_size]
             )
-            go_on = _send_one_by_one(ids, clock, results, deadline)
+            go_on = _send_one_by_one(ids, clock, composer, results, deadline)
             size = len(ids)
         if not go_on or size < batch_size:
             break
@@ -370,7 +318,7 @@ def _claim_batch(clock: Clock, size: int) -> _Claim:
 def _send_claimed(
     claim: _Claim,
     clock: Clock,
-    clinic: Clinic,
+    composer: Composer,
     results: Counter[Delivery],
     deadline: float,
 ) -> bool:
@@ -393,9 +341,7 @@ def _send_claimed(
                 continue
             email = untried.pop()
             try:
-                message = build_message(email, clinic=clinic)
-                message.connection = mail
-                message.send()
+                composer.send(email, mail)
             except SoftTimeLimitExceeded:
                 raise
             except Exception as error:  # recorded on the row
@@ -497,7 +443,11 @@ def _release(claim: _Claim, emails: list[OutboundEmail], clock: Clock) -> None:
 
 
 def _send_one_by_one(
-    ids: list[int], clock: Clock, results: Counter[Delivery], deadline: float
+    ids: list[int],
+    clock: Clock,
+    composer: Composer,
+    results: Counter[Delivery],
+    deadline: float,
 ) -> bool:
     if not ids:
         return False
@@ -508,7 +458,7 @@ def _send_one_by_one(
         for email_id in ids:
             if time.monotonic() >= deadline:
                 return False
-            result, error = _deliver(email_id, clock(), mail)
+            result, error = _deliver(email_id, clock(), mail, composer)
             results[result] += 1
             if error is not None and is_connection_failure(error):
                 return False

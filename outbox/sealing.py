@@ -5,7 +5,8 @@ questionnaire; the link rows keep only the token's hash. The outbox row must sti
 hold the link until the mail is sent, so ``queue_email``/``queue_emails`` seal the
 values under ``SEALED_CONTEXT_KEYS`` (Fernet: AES-128-CBC + HMAC-SHA256, the key derived
 from ``SECRET_KEY``; ``SECRET_KEY_FALLBACKS`` still open mail sealed before a key
-rotation) and ``render_email`` opens them only to render the message. Once the mail
+rotation) and ``outbox.messages`` (``render_email``, the drain's ``Composer``) opens them
+only to render the message. Once the mail
 reaches a final state (sent, or failed for good) the sealed values are removed too.
 A database copy, the admin and the patient export show no usable link.
 """

@@ -94,7 +94,7 @@ def test_the_discharge_summary_downloads_as_a_pdf(client, physio):
 
 
 def test_send_to_gp_queues_one_email_in_the_chosen_language(client, physio):
-    from outbox.drain import render_email
+    from outbox.messages import render_email
     from outbox.models import OutboundEmail
 
     episode = _discharged(physio, language="fr", gp_email="dr.wouters@example.org")

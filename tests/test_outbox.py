@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError
 from followups.models import CallReason, FollowUp, FollowUpState
 from followups.schedule import local_at
 from followups.services import run_sweep
-from outbox import drain, tasks
+from outbox import drain, messages, tasks
 from outbox import services as outbox
 from outbox.drain import Delivery, deliver, send_due_emails
 from outbox.models import EmailState, OutboundEmail
@@ -220,15 +220,17 @@ def test_the_drain_marks_its_mail_sent_keeps_the_context_but_the_link():
         assert row.context["first_name"] == "An"
     assert send_due_emails().total() == 0
     assert sorted(message.extra_headers["Message-ID"] for message in mail.outbox) == sorted(
-        drain.message_id(row) for row in rows
+        messages.message_id(row) for row in rows
     )
 
 
 def test_the_message_id_comes_from_the_idempotency_key():
     email_row = queue()
     deliver(email_row.pk)
-    assert mail.outbox[0].extra_headers["Message-ID"] == drain.message_id(email_row)
-    assert drain.message_id(email_row) == drain.message_id(OutboundEmail(idempotency_key="test-1"))
+    assert mail.outbox[0].extra_headers["Message-ID"] == messages.message_id(email_row)
+    assert messages.message_id(email_row) == messages.message_id(
+        OutboundEmail(idempotency_key="test-1")
+    )
 
 
 def test_an_email_left_sending_by_a_dead_worker_is_sent_after_its_lease(time_machine):
@@ -249,7 +251,7 @@ def test_it_delivers_through_a_real_smtp_server(smtp):
     assert deliver(email_row.pk) is Delivery.SENT
     assert smtp.recipients() == ["an@example.org"]
     received = smtp.messages[0]
-    assert received["Message-ID"] == drain.message_id(email_row)
+    assert received["Message-ID"] == messages.message_id(email_row)
     assert received.is_multipart()
 
 

@@ -23,7 +23,7 @@ from followups.services import follow_up_reference, run_sweep
 from intake import advice
 from intake.forms import START_BACK_LABELS, IntakeForm
 from intake.services import create_intake_link
-from outbox.drain import render_email
+from outbox.messages import render_email
 from outbox.models import OutboundEmail
 from outbox.sealing import unseal_context
 from referrals import services as referrals

@@ -130,7 +130,7 @@ def test_sending_queues_one_email_to_the_patient_in_their_language(physio):
 
 
 def test_the_email_names_the_campus_and_its_phone_number(physio):
-    from outbox.drain import render_email
+    from outbox.messages import render_email
 
     referral = make_referral(patient=PatientFactory(language="en", postcode="2880"))
     services.send_referral(referral, by=physio)

@@ -104,7 +104,7 @@ def test_reception_checks_a_pending_self_intake(client, receptionist, link_and_t
 
 
 def test_a_link_for_a_patient_with_consent_is_e_mailed_in_their_language(client, receptionist):
-    from outbox.drain import render_email
+    from outbox.messages import render_email
     from outbox.models import OutboundEmail
 
     patient = PatientFactory(language="fr", email="marie@example.org")
