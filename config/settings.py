@@ -184,6 +184,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # goes out again within this time; a drain stops claiming after OUTBOX_DRAIN_SECONDS.
 BACKPATH_OUTBOX_LEASE_SECONDS = env.int("BACKPATH_OUTBOX_LEASE_SECONDS", default=120)
 BACKPATH_OUTBOX_DRAIN_SECONDS = env.int("BACKPATH_OUTBOX_DRAIN_SECONDS", default=240)
+# A drain that finds a full batch waiting asks for this many drains in all, each over its
+# own SMTP connection (SKIP LOCKED keeps their rows apart): the worker's concurrency.
+BACKPATH_OUTBOX_PARALLEL_DRAINS = env.int("BACKPATH_OUTBOX_PARALLEL_DRAINS", default=2)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Backpath <no-reply@backpath.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address in e-mailed links. `make run` passes PORT's address (PORT=18811 make run).

@@ -223,7 +223,10 @@ def _record_failure(
 
 
 def send_due_emails(
-    now: datetime | None = None, *, batch_size: int = OUTBOX_BATCH_SIZE
+    now: datetime | None = None,
+    *,
+    batch_size: int = OUTBOX_BATCH_SIZE,
+    on_backlog: Callable[[], None] | None = None,
 ) -> Counter[Delivery]:
     """Send the outbox rows that are due, oldest first, batch after batch, until none is
     due, the mail server has trouble, or the drain has run ``BACKPATH_OUTBOX_DRAIN_SECONDS``.
@@ -235,7 +238,8 @@ def send_due_emails(
     Where the database can skip locked rows (PostgreSQL), a batch is claimed in one
     statement and the sent rows are marked a few at a time in one more, so that two
     drains at once take different rows; elsewhere each row is claimed on its own
-    (``deliver``).
+    (``deliver``). There, ``on_backlog`` is called once if the first batch is full: more
+    is waiting than one drain sends at once, and other drains can help.
     """
     clock = _clock(now)
     deadline = time.monotonic() + settings.BACKPATH_OUTBOX_DRAIN_SECONDS
@@ -245,6 +249,9 @@ def send_due_emails(
     while time.monotonic() < deadline:
         if batch_claims:
             claim = _claim_batch(clock, batch_size)
+            if on_backlog is not None and len(claim.emails) == batch_size:
+                on_backlog()
+                on_backlog = None
             go_on = _send_claimed(claim, clock, composer, results, deadline)
             size = len(claim.emails)
         else:

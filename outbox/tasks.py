@@ -7,10 +7,14 @@ The drain stops claiming after ``BACKPATH_OUTBOX_DRAIN_SECONDS``; its time limit
 above that, for a drain stuck on a message the mail server never answers.
 """
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
 from outbox import drain
+
+logger = logging.getLogger(__name__)
 
 SEND_EMAIL_EXPIRES = 10 * 60
 DRAIN_EXPIRES = 55
@@ -38,6 +42,19 @@ def send_email(email_id: int) -> str:
     soft_time_limit=DRAIN_SOFT_TIME_LIMIT,
     time_limit=DRAIN_SOFT_TIME_LIMIT + TIME_TO_CLEAN_UP,
 )
-def send_queued_emails() -> int:
-    """Send whatever is due in the outbox: new mail, retries, and stragglers."""
-    return drain.send_due_emails().total()
+def send_queued_emails(ask_for_help: bool = True) -> int:
+    """Send whatever is due in the outbox: new mail, retries, and stragglers.
+
+    A drain that finds a full batch waiting asks for ``BACKPATH_OUTBOX_PARALLEL_DRAINS``
+    drains in all (each over its own SMTP connection); the ones it asks for ask no more.
+    """
+
+    def ask() -> None:
+        for _helper in range(settings.BACKPATH_OUTBOX_PARALLEL_DRAINS - 1):
+            try:
+                send_queued_emails.apply_async(kwargs={"ask_for_help": False})
+            except Exception:  # the next beat tick's drain carries on
+                logger.warning("outbox: could not ask for another drain", exc_info=True)
+                return
+
+    return drain.send_due_emails(on_backlog=ask if ask_for_help else None).total()

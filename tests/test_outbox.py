@@ -368,3 +368,17 @@ def test_reception_sees_a_permanent_failure_and_can_mark_it_handled(client, rece
     client.post(reverse("followups:dismiss_email", args=[email_row.pk]))
     assert not OutboundEmail.objects.failures_to_review().exists()
     assert "griet@example.org" not in client.get(reverse("followups:call_list")).content.decode()
+
+
+def test_a_drain_calls_for_help_once_when_its_first_batch_is_full(postgres):
+    for number in range(5):
+        queue(idempotency_key=f"backlog-{number}")
+    calls: list[str] = []
+
+    send_due_emails(batch_size=2, on_backlog=lambda: calls.append("help"))
+    assert calls == ["help"]
+    assert len(mail.outbox) == 5
+
+    queue(idempotency_key="backlog-alone")
+    send_due_emails(batch_size=2, on_backlog=lambda: calls.append("help"))
+    assert calls == ["help"]  # one mail waiting: one drain is enough

@@ -179,6 +179,34 @@ def test_a_drain_older_than_its_lease_next_to_a_fresh_one_sends_nothing_twice(
     assert sum(result[Delivery.SENT] for result in results) == len(expected), figures
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_drains_at_once_share_the_queue_and_send_nothing_twice(postgres, sink):
+    # What a drain asks for when a full batch is waiting (BACKPATH_OUTBOX_PARALLEL_DRAINS).
+    sink.delay = 0.005
+    expected = queued_emails(400)
+    results: list[Counter[Delivery]] = []
+
+    def run_drain() -> None:
+        try:
+            results.append(send_due_emails())
+        finally:
+            connection.close()
+
+    drains = [threading.Thread(target=run_drain) for _ in range(2)]
+    for thread in drains:
+        thread.start()
+    for thread in drains:
+        thread.join()
+
+    delivered, duplicates, lost = delivery_report(sink.recipients(), expected)
+    figures = f"delivered {delivered}, duplicates {duplicates}, lost {lost}, drains {results}"
+    assert (delivered, duplicates, lost) == (len(expected), 0, 0), figures
+    assert queue_is_empty(), figures
+    assert len(set(Counter(sink.message_ids()).values())) == 1, figures
+    assert all(result[Delivery.SENT] > 0 for result in results), figures
+
+
 # --- per-recipient failures ------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@
 functions directly, as a worker would once it has the message.)
 """
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from clinics.tasks import HEARTBEAT_NAME, record_heartbeat
 from followups.models import FollowUp, FollowUpState, QuestionnaireLink
 from followups.schedule import local_at
 from followups.tasks import run_followup_sweep
+from outbox import drain
 from outbox.models import EmailState, OutboundEmail
 from outbox.services import queue_email
 from outbox.tasks import send_email, send_queued_emails
@@ -137,3 +139,21 @@ def test_the_drain_task_sends_every_due_row_and_leaves_the_later_ones(time_machi
     assert states[later.pk] == EmailState.QUEUED
     assert sorted(m.to[0] for m in mail.outbox) == [f"due{n}@example.org" for n in range(3)]
     assert send_queued_emails() == 0
+
+
+def test_a_drain_with_a_backlog_asks_for_helpers_that_ask_for_none(monkeypatch, settings):
+    settings.BACKPATH_OUTBOX_PARALLEL_DRAINS = 3
+    asked: list[dict] = []
+    monkeypatch.setattr(send_queued_emails, "apply_async", lambda **options: asked.append(options))
+
+    def drain_with_a_backlog(*, on_backlog=None):  # type: ignore[no-untyped-def]
+        if on_backlog is not None:
+            on_backlog()
+        return Counter()
+
+    monkeypatch.setattr(drain, "send_due_emails", drain_with_a_backlog)
+    send_queued_emails()
+    assert asked == [{"kwargs": {"ask_for_help": False}}] * 2
+    asked.clear()
+    send_queued_emails(ask_for_help=False)
+    assert asked == []
