@@ -374,8 +374,8 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
         audit.log_listed(request, [alert.episode.patient_id], page="alert row")
         return render(
             request,
-            "intake/_alert_row.html",
-            {"alert": alert, "open_alert_count": Alert.objects.open().count(), "oob": True},
+            "intake/_alert_rows.html",
+            {"alerts": [alert], "open_alert_count": Alert.objects.open().count(), "oob": True},
         )
     messages.success(request, _("Alert acknowledged."))
     return redirect(safe_next(request, reverse("intake:reception_home")))

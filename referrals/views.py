@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clinics.access import coordinator_campus, has_role, role_required
 from clinics.models import Campus, Role
-from clinics.paging import page_of, slice_page
+from clinics.paging import page_of, page_size, slice_page
 from clinics.redirects import safe_next
 from intake import services as intake_services
 from intake.forms import GpForm
@@ -43,7 +43,6 @@ from referrals.waits import campus_waits
 from security import audit
 from security.models import ReadAction
 
-UNASSIGNED_ON_HOME = 20
 CAPACITY_LOG_ROWS = 20
 
 
@@ -173,11 +172,12 @@ def _row_response(request: HttpRequest, referral: Referral, **extra: Any) -> Htt
     template = (
         "referrals/_proposal_row.html"
         if request.POST.get("row") == "proposal" or request.GET.get("row") == "proposal"
-        else "referrals/_referral_row.html"
+        else "referrals/_referral_rows.html"
     )
     mine = coordinator_campus(request.user) if has_role(request.user, Role.COORDINATOR) else None
     context = {
         "referral": referral,
+        "referrals": [referral],
         "today": _today(),
         "mine_id": mine.pk if mine else None,
         **extra,
@@ -362,7 +362,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "state": state,
         "page": slice_page(request, referrals.with_people().oldest_first()),
-        "unassigned": list(unassigned[:UNASSIGNED_ON_HOME]),
+        "unassigned": list(unassigned[: page_size()]),
         "unassigned_total": counts.get(None, 0),
         "wait": next((w for w in waits if campus and w.campus.pk == campus.pk), None),
         "waits": waits,
