@@ -359,6 +359,17 @@ class IntakeAssessmentQuerySet(models.QuerySet["IntakeAssessment"]):
     def visible_to(self, user: Any) -> "IntakeAssessmentQuerySet":
         return self.filter(episode_access(user, "episode__"))
 
+    def as_rows(self) -> "IntakeAssessmentQuerySet":
+        """With the patient's name and only what a list row shows (not the answers)."""
+        return self.select_related("episode__patient").only(
+            "recorded_at",
+            "disposition",
+            "start_back_risk",
+            "episode__patient_id",
+            "episode__patient__first_name",
+            "episode__patient__last_name",
+        )
+
     def pending_review(self) -> "IntakeAssessmentQuerySet":
         """Intakes a patient filled in (link or kiosk) that reception has not checked yet."""
         return self.filter(reviewed_at__isnull=True).order_by("recorded_at")
@@ -458,6 +469,27 @@ class AlertQuerySet(models.QuerySet["Alert"]):
 
     def open(self) -> "AlertQuerySet":
         return self.filter(acknowledged_at__isnull=True)
+
+    def as_rows(self) -> "AlertQuerySet":
+        """With the patient and who acknowledged it, only what an alert row shows."""
+        return self.select_related("episode__patient", "acknowledged_by").only(
+            "episode_id",
+            "kind",
+            "disposition",
+            "reasons",
+            "created_at",
+            "acknowledged_at",
+            "acknowledged_by__username",
+            "acknowledged_by__first_name",
+            "acknowledged_by__last_name",
+            "episode__patient_id",
+            "episode__physio_id",
+            "episode__state",
+            "episode__pathway_continued_at",
+            "episode__patient__first_name",
+            "episode__patient__last_name",
+            "episode__patient__phone",
+        )
 
     def raised_on(self, day: date) -> "AlertQuerySet":
         start = timezone.make_aware(datetime.combine(day, time.min))

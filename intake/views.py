@@ -116,9 +116,7 @@ def _alert_list(request: HttpRequest, today: date) -> dict[str, Any]:
     number of open alerts (not capped by the page)."""
     filters = AlertFilterForm(request.GET if "status" in request.GET else None)
     alerts = filters.alerts(
-        Alert.objects.visible_to(request.user).select_related(
-            "episode__patient", "acknowledged_by"
-        ),
+        Alert.objects.visible_to(request.user).as_rows(),
         today,
     )
     page = page_of(request, alerts, "alerts_page")
@@ -135,12 +133,8 @@ def reception_home(request: HttpRequest) -> HttpResponse:
     context = {
         "search_form": SearchForm(),
         **_alert_list(request, today),
-        "pending": slice_page(
-            request, intakes.pending_review().select_related("episode__patient"), "pending_page"
-        ),
-        "todays_intakes": slice_page(
-            request, intakes.recorded_on(today).select_related("episode__patient"), "today_page"
-        ),
+        "pending": slice_page(request, intakes.pending_review().as_rows(), "pending_page"),
+        "todays_intakes": slice_page(request, intakes.recorded_on(today).as_rows(), "today_page"),
         "today": today,
     }
     shown = [*context["alerts"], *context["pending"], *context["todays_intakes"]]
