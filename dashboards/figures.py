@@ -273,7 +273,7 @@ class Dashboard:
 REFRESH_MONTHS: Final = 24
 
 
-def for_period(period: Period) -> Dashboard:
+def for_period(period: Period, *, campuses: list[Campus] | None = None) -> Dashboard:
     """The figures of ``period`` for the manager's page and CSV, without counting while
     the manager waits: the months the beat task counted ahead (``MonthFigures``, at most
     five minutes old), and any month it has not counted (older than ``REFRESH_MONTHS``,
@@ -294,7 +294,7 @@ def for_period(period: Period) -> Dashboard:
             rows[(month, None if campus == NO_CAMPUS else int(campus))] = Figures(**values)
     # The page keeps its rendered tables under the newest count (a new count renders
     # them again).
-    return Dashboard(period, _campus_columns(), rows, counted_at=max(counted, default=None))
+    return Dashboard(period, _campus_columns(campuses), rows, counted_at=max(counted, default=None))
 
 
 def _missing_runs(months: list[date], stored: Mapping[date, Any]) -> list[list[date]]:
@@ -355,10 +355,13 @@ def build(period: Period, *, now: datetime | None = None) -> Dashboard:
     return Dashboard(period, _campus_columns(), dict(rows), counted_at=now)
 
 
-def _campus_columns() -> list[CampusColumn]:
-    campuses = [CampusColumn(c.code, c.name, c.pk) for c in Campus.objects.order_by("name")]
-    campuses.append(CampusColumn(NO_CAMPUS, "", None))
-    return campuses
+def _campus_columns(campuses: list[Campus] | None = None) -> list[CampusColumn]:
+    """One column per campus (by name), and one for outside every catchment."""
+    if campuses is None:
+        campuses = list(Campus.objects.order_by("name"))
+    columns = [CampusColumn(c.code, c.name, c.pk) for c in campuses]
+    columns.append(CampusColumn(NO_CAMPUS, "", None))
+    return columns
 
 
 # The months a manager may ask for: the pathway's data lie well inside; a year outside

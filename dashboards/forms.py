@@ -41,9 +41,11 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        # Read once: the figures' campus columns use the same list (dashboards.figures).
+        self.campuses = list(Campus.objects.order_by("name"))
         self.fields["campus"].choices = [
             ("", _("all campuses")),
-            *Campus.objects.order_by("name").values_list("code", "name"),
+            *((campus.code, campus.name) for campus in self.campuses),
             (NO_CAMPUS, _("outside the catchments")),
         ]
 

@@ -20,7 +20,7 @@ from referrals.waits import campus_waits
 
 def _dashboard(request: HttpRequest) -> tuple[DashboardFilterForm, dashboard.Dashboard]:
     form = DashboardFilterForm(request.GET or None, today=timezone.localdate())
-    return form, dashboard.for_period(form.selected_period())
+    return form, dashboard.for_period(form.selected_period(), campuses=form.campuses)
 
 
 @role_required(Role.MANAGER)
