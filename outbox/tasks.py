@@ -52,7 +52,8 @@ def send_queued_emails(ask_for_help: bool = True) -> int:
     def ask() -> None:
         for _helper in range(settings.BACKPATH_OUTBOX_PARALLEL_DRAINS - 1):
             try:
-                send_queued_emails.apply_async(kwargs={"ask_for_help": False})
+                # One attempt: a helper is a bonus, the drain does not wait on the broker.
+                send_queued_emails.apply_async(kwargs={"ask_for_help": False}, retry=False)
             except Exception:  # the next beat tick's drain carries on
                 logger.warning("outbox: could not ask for another drain", exc_info=True)
                 return

@@ -153,7 +153,7 @@ def test_a_drain_with_a_backlog_asks_for_helpers_that_ask_for_none(monkeypatch, 
 
     monkeypatch.setattr(drain, "send_due_emails", drain_with_a_backlog)
     send_queued_emails()
-    assert asked == [{"kwargs": {"ask_for_help": False}}] * 2
+    assert asked == [{"kwargs": {"ask_for_help": False}, "retry": False}] * 2
     asked.clear()
     send_queued_emails(ask_for_help=False)
     assert asked == []
