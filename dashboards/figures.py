@@ -120,13 +120,38 @@ class Figures:
     persistent: int = 0
     red_flag: int = 0
     referrals_sent: int = 0
-    days_to_referral: list[int] = field(default_factory=list)
-    days_to_appointment: list[int] = field(default_factory=list)
+    # The days of each referral, as {days: how many referrals} (a median needs them all;
+    # counted this way a month's figures stay small to store and quick to add up).
+    days_to_referral: dict[int, int] = field(default_factory=dict)
+    days_to_appointment: dict[int, int] = field(default_factory=dict)
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        added: dict[str, Any] = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, dict):
+                merged = dict(mine)
+                for days, count in theirs.items():
+                    merged[days] = merged.get(days, 0) + count
+                added[f.name] = merged
+            else:
+                added[f.name] = mine + theirs
+        return Figures(**added)
+
+    @classmethod
+    def from_stored(cls, values: dict[str, Any]) -> Figures:
+        """The figures as ``refresh`` stored them (JSON: the day counts' keys are text)."""
+        days = ("days_to_referral", "days_to_appointment")
+        return cls(
+            **{
+                name: {int(d): n for d, n in value.items()} if name in days else value
+                for name, value in values.items()
+            }
         )
+
+    def count_days(self, name: str, days: int) -> None:
+        counts = getattr(self, name)
+        counts[days] = counts.get(days, 0) + 1
 
     @property
     def response_rate(self) -> float | None:
@@ -144,8 +169,22 @@ class Figures:
         return _median(self.days_to_appointment)
 
 
-def _median(values: list[int]) -> float | None:
-    return float(statistics.median(values)) if values else None
+def _median(counts: dict[int, int]) -> float | None:
+    """The median of the values counted in ``counts`` ({value: how many})."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    middle = []  # the value(s) at the middle rank(s), 0-based
+    wanted = sorted({(total - 1) // 2, total // 2})
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while wanted and wanted[0] < seen:
+            middle.append(value)
+            wanted.pop(0)
+        if not wanted:
+            break
+    return float(statistics.mean(middle))
 
 
 Key = tuple[date, int | None]  # (month, campus id or None)
@@ -219,9 +258,9 @@ def _count_referrals(period: Period, rows: dict[Key, Figures]) -> None:
         sent_on = timezone.localdate(sent_at)
         figures = rows[(month_start(sent_on), campus_id)]
         figures.referrals_sent += 1
-        figures.days_to_referral.append((sent_on - intake_date).days)
+        figures.count_days("days_to_referral", (sent_on - intake_date).days)
         if appointment_date is not None:
-            figures.days_to_appointment.append((appointment_date - sent_on).days)
+            figures.count_days("days_to_appointment", (appointment_date - sent_on).days)
 
 
 @dataclass(frozen=True)
@@ -291,7 +330,8 @@ def for_period(period: Period, *, campuses: list[Campus] | None = None) -> Dashb
         counted.append(counted_live.counted_at or timezone.now())
     for month, row in stored.items():
         for campus, values in row.rows.items():
-            rows[(month, None if campus == NO_CAMPUS else int(campus))] = Figures(**values)
+            key = (month, None if campus == NO_CAMPUS else int(campus))
+            rows[key] = Figures.from_stored(values)
     # The page keeps its rendered tables under the newest count (a new count renders
     # them again).
     return Dashboard(period, _campus_columns(campuses), rows, counted_at=max(counted, default=None))
