@@ -184,3 +184,19 @@ def _clinic():  # type: ignore[no-untyped-def]
     from clinics.models import Clinic
 
     return Clinic.objects.current()
+
+
+def test_no_mail_template_tests_or_filters_a_value_the_composer_puts_in():
+    # The composer's check catches a filtered value; a tested one it might not.
+    from django.conf import settings
+
+    templates = sorted((settings.BASE_DIR / "templates" / "emails").iterdir())
+    found = []
+    for key in messages.PRINTED_AS_IS:
+        tested = re.compile(rf"\{{%\s*(?:if|elif)\b[^%]*\b{key}\b")
+        filtered = re.compile(rf"\b{key}\s*\|")
+        for template in templates:
+            text = template.read_text()
+            if tested.search(text) or filtered.search(text):
+                found.append(f"{template.name}: {key}")
+    assert found == []
