@@ -87,7 +87,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
         sent(physio)  # unassigned
     client.force_login(coordinator_bornem)
     client.get(reverse("referrals:coordinator_home"))  # warm the session
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("referrals:coordinator_home"))
     assert response.status_code == 200
 
