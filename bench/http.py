@@ -3,8 +3,9 @@ off) on the bench database, driven by locust in headless mode.
 
 20 signed-in staff sessions (reception, physiotherapists, coordinators, the manager)
 click their usual pages with ~2 s think time for 60 s after a warm-up; then one person
-clicks the same mix alone (0.2 s think time: think time does not change a page's
-latency, and one person at 2 s would give too few requests for a p95). Reported:
+clicks the same mix alone (each click in the next of the 20 sessions, so the same pages
+as often; 0.2 s think time: think time does not change a page's latency, and one
+person at 2 s would give too few requests for a p95). Reported:
 ``http_users``, ``http_rps``, ``http_p95_ms`` (loaded), ``http_p95_single_ms``,
 ``http_errors`` (both runs).
 """
@@ -95,7 +96,14 @@ def gunicorn(port: int) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def locust(
-    port: int, users: int, seconds: int, think: float, session_file: Path, prefix: Path
+    port: int,
+    users: int,
+    seconds: int,
+    think: float,
+    session_file: Path,
+    prefix: Path,
+    *,
+    whole_mix: bool = False,
 ) -> dict[str, Any]:
     subprocess.run(  # noqa: S603 - our own virtualenv
         [
@@ -124,6 +132,7 @@ def locust(
             **os.environ,
             "BENCH_SESSIONS": session_file.read_text(),
             "BENCH_THINK_SECONDS": str(think),
+            "BENCH_WHOLE_MIX": "1" if whole_mix else "0",
         },
         check=True,
         stdout=subprocess.DEVNULL,
@@ -157,7 +166,13 @@ def measure(context: dict[str, Any]) -> dict[str, Any]:
         locust(port, USERS, WARM_UP_SECONDS, THINK_SECONDS, session_file, out_dir / "warm")
         loaded = locust(port, USERS, RUN_SECONDS, THINK_SECONDS, session_file, out_dir / "load")
         single = locust(
-            port, 1, RUN_SECONDS // 2, SINGLE_THINK_SECONDS, session_file, out_dir / "one"
+            port,
+            1,
+            RUN_SECONDS // 2,
+            SINGLE_THINK_SECONDS,
+            session_file,
+            out_dir / "one",
+            whole_mix=True,
         )
     session_file.unlink()
     log(

@@ -14,6 +14,9 @@ from locust import HttpUser, between, task
 
 SESSIONS = json.loads(os.environ["BENCH_SESSIONS"])
 THINK = float(os.environ.get("BENCH_THINK_SECONDS", "2"))
+# One person clicking the whole mix (the 1-user run): each click is made in the session
+# of one of the 20 in turn, so the one user sees the same pages, as often, as the 20 do.
+WHOLE_MIX = os.environ.get("BENCH_WHOLE_MIX") == "1"
 _next_session = itertools.cycle(SESSIONS)
 SEARCH = "/reception/patients/?q="
 
@@ -33,6 +36,10 @@ class Staff(HttpUser):
 
     @task
     def usual_page(self) -> None:
+        if WHOLE_MIX:
+            self.session = next(_next_session)
+            self.client.cookies.clear()
+            self.client.cookies.update(self.session["cookies"])
         role = self.session["role"]
         if role == "reception":
             choice = self.rng.random()
