@@ -107,8 +107,18 @@ def episode_measurements(episode: Episode) -> list[Measurement]:
     return measurements(baseline, later)
 
 
+CASELOAD_ORDER = (F("treatment_plan__next_session_on").asc(nulls_last=True), "intake_date", "id")
+
+
 def caseload(physio: Any) -> QuerySet[Episode]:
-    """The physiotherapist's episodes that are not closed, next session first.
+    """The physiotherapist's episodes that are not closed, next session first (plain
+    rows: page these, then read the page with ``caseload_rows``)."""
+    return Episode.objects.active().filter(physio=physio).order_by(*CASELOAD_ORDER)
+
+
+def caseload_rows(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """The caseload's rows for ``episodes`` (a page of ``caseload``, unevaluated: it
+    becomes a subquery, so the subqueries and flags below run for the page's rows only).
 
     Each row carries its patient, intake and plan, the latest session's pain and date,
     the number of sessions and the flags of ``caseload_flags``.
@@ -117,8 +127,7 @@ def caseload(physio: Any) -> QuerySet[Episode]:
     latest = sessions.order_by("-session_date", "-id")
     session_count = sessions.order_by().values("episode").annotate(n=Count("id")).values("n")
     return (
-        Episode.objects.active()
-        .filter(physio=physio)
+        Episode.objects.filter(pk__in=episodes.values("pk"))
         .select_related("patient", "intake", "treatment_plan")
         .only(*CASELOAD_COLUMNS)
         .annotate(
@@ -127,7 +136,7 @@ def caseload(physio: Any) -> QuerySet[Episode]:
             session_count=Coalesce(Subquery(session_count), Value(0)),
             **caseload_flags(),
         )
-        .order_by(F("treatment_plan__next_session_on").asc(nulls_last=True), "intake_date", "id")
+        .order_by(*CASELOAD_ORDER)
     )
 
 

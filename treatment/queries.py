@@ -1,5 +1,6 @@
 """The physiotherapist's queue and alert list, each one query whatever its length
-(the caseload, which also reads follow-ups and referrals, is ``pathway.queries.caseload``).
+(the caseload, which also reads follow-ups and referrals, is ``pathway.queries.caseload``
+and ``caseload_rows``).
 """
 
 from django.db.models import QuerySet

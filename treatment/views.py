@@ -42,6 +42,7 @@ def _weeks_since(day: date, today: date) -> int:
 def caseload(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     episodes = page_of(request, pathway_queries.caseload(request.user), "page")
+    episodes.object_list = list(pathway_queries.caseload_rows(episodes.object_list))
     for episode in episodes:
         episode.weeks_since_intake = _weeks_since(episode.intake_date, today)
         episode.latest_pain = (
