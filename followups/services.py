@@ -41,7 +41,7 @@ from intake.models import AlertKind, Disposition, Episode
 from intake.patient_texts import campus_phones
 from intake.services import raise_alert
 from outbox.models import PENDING_EMAIL_STATES, OutboundEmail
-from outbox.services import queue_email, queue_emails
+from outbox.services import QueuedEmail, queue_email, queue_emails
 
 SWEEP_BATCH_SIZE = 1000
 # One sweep run handles at most this many batches; the next minute's run goes on.
@@ -358,13 +358,13 @@ def _write_mail(steps: list[Step], now: datetime) -> None:
     tokens = new_tokens(len(steps))
     url_of = _questionnaire_url_maker()
     links: list[tuple[Any, ...]] = []
-    emails: list[OutboundEmail] = []
+    emails: list[QueuedEmail] = []
     for step, token in zip(steps, tokens, strict=True):
         row = step.follow_up
         template, purpose = step.mail or ("", "")
         links.append((row.pk, hash_token(token), now, row.link_expires_at))
         emails.append(
-            OutboundEmail(
+            QueuedEmail(
                 recipient=row.email,
                 language=row.language,
                 template=template,
@@ -379,7 +379,6 @@ def _write_mail(steps: list[Step], now: datetime) -> None:
                 patient_id=row.patient_id,
                 reference=follow_up_reference(row),
                 created_at=now,
-                next_attempt_at=now,
             )
         )
     insert_rows(QuestionnaireLink, ("follow_up", "token_hash", "created_at", "expires_at"), links)

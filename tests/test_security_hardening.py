@@ -196,3 +196,31 @@ def test_a_sealed_link_is_opened_with_the_previous_key_after_a_rotation(settings
 
 def email_patient(email: OutboundEmail) -> Patient:
     return Patient.objects.get(pk=email.patient_id)
+
+
+def test_a_link_sealed_before_the_switch_to_aes_gcm_still_opens(settings):
+    """Mail queued before 2026-11-30 holds Fernet-sealed links; it still sends."""
+    from outbox.sealing import KEY_PURPOSE, SEALED_PREFIX, _fernet, seal_context
+
+    old = SEALED_PREFIX + _fernet(settings.SECRET_KEY).encrypt(b"https://x.example/q/t/").decode()
+    assert unseal_context({"questionnaire_url": old}) == {
+        "questionnaire_url": "https://x.example/q/t/"
+    }
+    new = seal_context({"questionnaire_url": "https://x.example/q/t/"})["questionnaire_url"]
+    assert new.startswith(SEALED_PREFIX) and "x.example" not in new
+    assert (
+        new != seal_context({"questionnaire_url": "https://x.example/q/t/"})["questionnaire_url"]
+    )  # a fresh nonce each time
+    assert KEY_PURPOSE  # the Fernet keys stay derived as before
+
+
+def test_a_tampered_sealed_link_is_refused():
+    from outbox.sealing import seal_context
+
+    sealed = seal_context({"url": "https://backpath.example/intake/tok/"})["url"]
+    middle = len(sealed) // 2
+    flipped = sealed[:middle] + ("A" if sealed[middle] != "A" else "B") + sealed[middle + 1 :]
+    with pytest.raises(UnsealError):
+        unseal_context({"url": flipped})
+    with pytest.raises(UnsealError):
+        unseal_context({"url": sealed[:-20]})
