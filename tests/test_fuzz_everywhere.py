@@ -210,7 +210,7 @@ def test_the_erasure_confirmation_survives_malformed_input(world, confirm):
 
 GET_PAGES = [
     ("reception", "intake:patient_search", None, ["q", "page", "after", "before"]),
-    ("reception", "intake:reception_home", None, ["page"]),
+    ("reception", "intake:reception_home", None, ["alerts_page", "pending_page", "today_page"]),
     ("reception", "followups:call_list", None, ["page"]),
     ("reception", "followups:overview", None, ["page"]),
     ("physio", "treatment:caseload", None, ["page", "queue_page", "alerts_page"]),
