@@ -26,13 +26,15 @@ def intake_form(rng: random.Random) -> dict[str, str]:
     from intake import scores
     from intake.forms import RED_FLAG_LABELS, START_BACK_LABELS
 
+    duration = rng.choice((2, 5, 10, 30))
     data = {
-        "duration_days": str(rng.choice((2, 5, 10, 30))),
+        "duration_days": str(duration),
         "pain_now": str(rng.randint(2, 9)),
         "seen_by_doctor": "False",
         "radiation": rng.choice(("none", "buttock_thigh", "below_knee")),
         "leg_numbness": "none",
-        "painkiller_days": str(rng.choice((0, 2, 10))),
+        # never more painkiller days than days of pain (the form refuses that)
+        "painkiller_days": str(min(duration, rng.choice((0, 2, 10)))),
         "medication": "paracetamol",
         "bothersomeness": rng.choice(("slightly", "moderately", "very_much")),
     }
@@ -97,7 +99,8 @@ def measure_submissions(requests: int, log: Any) -> dict[str, Any]:
         response = client.post(f"/reception/patients/{patient_id}/intake/", intake_form(rng))
         done = time.perf_counter()
         if response.status_code != 302:
-            raise RuntimeError(f"the intake answered {response.status_code}")
+            errors = response.context["form"].errors if response.context else ""
+            raise RuntimeError(f"the intake answered {response.status_code}: {errors}")
         if i >= warm_up:
             register_s.append(registered - started)
             intake_s.append(done - registered)
