@@ -16,8 +16,10 @@ are read in one query for the period (at most ``MAX_MONTHS``) and counted in Pyt
 
 from __future__ import annotations
 
+import logging
 import re
 import statistics
+import time as clock
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -38,6 +40,8 @@ from dashboards.models import MonthFigures
 from followups.models import FollowUp, FollowUpState, Outcome
 from intake.models import Disposition, IntakeAssessment, StartBackRisk
 from referrals.models import Referral
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MONTHS: Final = 12
 MAX_MONTHS: Final = 36
@@ -369,6 +373,29 @@ def refresh(*, months: int = REFRESH_MONTHS, now: datetime | None = None) -> int
     return len(per_month)
 
 
+# After the cache failed, the page does not try it again for this long (each try would
+# wait out the connection timeout).
+CACHE_DOWN_PAUSE_SECONDS: Final = 30
+
+
+class _CacheState:
+    down_until = 0.0
+
+
+def cache_reachable() -> bool:
+    """Whether the cache (Redis) answers. When it does not, the manager's page counts
+    and renders without it rather than showing an error page; logged once per pause."""
+    if clock.monotonic() < _CacheState.down_until:
+        return False
+    try:
+        cache.get("dashboards:reachable")
+    except Exception:  # redis-py, a socket, a timeout: any cache failure
+        _CacheState.down_until = clock.monotonic() + CACHE_DOWN_PAUSE_SECONDS
+        logger.warning("manager figures: the cache is unreachable; rendering without it")
+        return False
+    return True
+
+
 def build_cached(period: Period) -> Dashboard:
     """``build(period)``, kept in the cache for ``BACKPATH_DASHBOARD_CACHE_SECONDS``:
     the months the beat task does not count ahead (``for_period``). 0 (as in tests)
@@ -377,11 +404,17 @@ def build_cached(period: Period) -> Dashboard:
     seconds = settings.BACKPATH_DASHBOARD_CACHE_SECONDS
     if seconds <= 0:
         return build(period)
+    if not cache_reachable():
+        return build(period)
     key = f"clinics:dashboard:{period.first:%Y-%m}:{period.last:%Y-%m}"
-    dashboard = cache.get(key)
-    if dashboard is None:
-        dashboard = build(period)
-        cache.set(key, dashboard, seconds)
+    try:
+        dashboard = cache.get(key)
+        if dashboard is None:
+            dashboard = build(period)
+            cache.set(key, dashboard, seconds)
+    except Exception:  # the cache went away between the check and here
+        _CacheState.down_until = clock.monotonic() + CACHE_DOWN_PAUSE_SECONDS
+        return build(period)
     return dashboard  # type: ignore[no-any-return]
 
 

@@ -44,6 +44,7 @@ def manager_home(request: HttpRequest) -> HttpResponse:
             "by_campus": SimpleLazyObject(figures.by_campus),
             "charts": SimpleLazyObject(lambda: dashboard.charts(figures, campus)),
             "fragment_seconds": settings.BACKPATH_DASHBOARD_CACHE_SECONDS,
+            "fragment_cache": dashboard.cache_reachable(),
             "waits": campus_waits(),
             "heartbeat": heartbeat,
             "csv_query": request.GET.urlencode(),

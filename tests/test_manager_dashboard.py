@@ -397,3 +397,24 @@ def test_the_beat_schedule_counts_the_figures_every_five_minutes():
     entry = app.conf.beat_schedule["dashboards-figures"]
     assert entry["task"] == refresh_manager_figures.name
     assert entry["schedule"] == 300
+
+
+def test_the_page_and_the_csv_work_while_the_cache_is_down(manager_client, settings):
+    """Redis down (the cache unreachable) costs the manager the caching, not the page."""
+    settings.BACKPATH_DASHBOARD_CACHE_SECONDS = 300
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    dashboard._CacheState.down_until = 0.0
+    _intake(date(2026, 4, 2))
+    page = manager_client.get(reverse("dashboards:manager_home"))
+    assert page.status_code == 200
+    assert _month(page.context["dashboard"], date(2026, 4, 1)).intakes == 1
+    assert "new intakes" in page.content.decode()
+    csv_response = manager_client.get(reverse("dashboards:manager_figures_csv"))
+    assert csv_response.status_code == 200
+    dashboard._CacheState.down_until = 0.0
