@@ -325,7 +325,13 @@ def for_period(period: Period, *, campuses: list[Campus] | None = None) -> Dashb
     """
     if settings.BACKPATH_DASHBOARD_CACHE_SECONDS <= 0:
         return build(period)
-    stored = {row.month: row for row in MonthFigures.objects.filter(month__in=period.months)}
+    # Only the months the task still counts: a month that left its window keeps its last
+    # count in the table, which later changes (an answer, a booking) no longer reach.
+    counted_ahead = Period.ending(timezone.localdate(), REFRESH_MONTHS).first
+    stored = {
+        row.month: row
+        for row in MonthFigures.objects.filter(month__in=period.months, month__gte=counted_ahead)
+    }
     rows: dict[Key, Figures] = {}
     counted = [row.counted_at for row in stored.values()]
     for run in _missing_runs(period.months, stored):
