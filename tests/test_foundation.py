@@ -137,12 +137,14 @@ def test_seed_demo_refuses_a_database_with_real_accounts(demo_switches):
     assert list(get_user_model().objects.values_list("username", flat=True)) == ["dr.real"]
 
 
-def test_manage_py_never_switches_debug_on_by_itself():
-    """No DEBUG and no SECRET_KEY in the environment: production mode, which refuses."""
+@pytest.mark.parametrize("command", ["check", "makemigrations"])
+def test_manage_py_never_switches_debug_on_by_itself(command):
+    """No DEBUG and no SECRET_KEY in the environment: production mode, which refuses,
+    saying why (not Django's "Models aren't loaded yet")."""
     env = _production_env()
     del env["DEBUG"]
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", command],
         env=env,
         capture_output=True,
         text=True,
