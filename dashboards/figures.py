@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 import statistics
-import time as clock
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -34,6 +33,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from clinics.cacheoutage import CacheOutage
 from clinics.charts import DANGER, PALETTE, BarChart, Series, stacked_bar_chart
 from clinics.models import Campus, CatchmentPostcode
 from dashboards.models import MonthFigures
@@ -384,21 +384,22 @@ def refresh(*, months: int = REFRESH_MONTHS, now: datetime | None = None) -> int
 CACHE_DOWN_PAUSE_SECONDS: Final = 30
 
 
-class _CacheState:
-    down_until = 0.0
+_cache_outage = CacheOutage(CACHE_DOWN_PAUSE_SECONDS)
 
 
 def cache_reachable() -> bool:
     """Whether the cache (Redis) answers. When it does not, the manager's page counts
-    and renders without it rather than showing an error page; logged once per pause."""
-    if clock.monotonic() < _CacheState.down_until:
+    and renders without it rather than showing an error page."""
+    if _cache_outage.paused():
         return False
     try:
         cache.get("dashboards:reachable")
     except Exception:  # redis-py, a socket, a timeout: any cache failure
-        _CacheState.down_until = clock.monotonic() + CACHE_DOWN_PAUSE_SECONDS
-        logger.warning("manager figures: the cache is unreachable; rendering without it")
+        if _cache_outage.failed():
+            logger.warning("manager figures: the cache is unreachable; rendering without it")
         return False
+    if _cache_outage.succeeded():
+        logger.warning("manager figures: the cache is back")
     return True
 
 
@@ -419,7 +420,7 @@ def build_cached(period: Period) -> Dashboard:
             dashboard = build(period)
             cache.set(key, dashboard, seconds)
     except Exception:  # the cache went away between the check and here
-        _CacheState.down_until = clock.monotonic() + CACHE_DOWN_PAUSE_SECONDS
+        _cache_outage.failed()
         return build(period)
     return dashboard  # type: ignore[no-any-return]
 

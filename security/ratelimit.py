@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from clinics.cacheoutage import CacheOutage
+
 logger = logging.getLogger(__name__)
 
 CACHE_DOWN_PAUSE_SECONDS = 30
@@ -27,9 +29,7 @@ class Verdict:
     retry_after: int
 
 
-class _Cache:
-    down_until = 0.0
-    outage_logged = False
+_Cache = CacheOutage(CACHE_DOWN_PAUSE_SECONDS)
 
 
 def hit(scope: str, ident: str, *, limit: int, window: int) -> Verdict:
@@ -37,24 +37,21 @@ def hit(scope: str, ident: str, *, limit: int, window: int) -> Verdict:
     now = int(time.time())
     window_start = now - now % window
     retry_after = window_start + window - now
-    if time.monotonic() < _Cache.down_until:
+    if _Cache.paused():
         return Verdict(allowed=True, retry_after=retry_after)
     digest = hashlib.sha256(f"{scope}|{ident}".encode()).hexdigest()[:32]
     key = f"ratelimit:{digest}:{window_start}"
     try:
         count = _count(key, window)
     except Exception:  # any cache failure: redis-py, a socket, a timeout
-        _Cache.down_until = time.monotonic() + CACHE_DOWN_PAUSE_SECONDS
-        if not _Cache.outage_logged:
-            _Cache.outage_logged = True
+        if _Cache.failed():
             logger.warning(
                 "rate limit: the cache is unreachable; patient links are not limited "
                 "until it is back",
                 exc_info=True,
             )
         return Verdict(allowed=True, retry_after=retry_after)
-    if _Cache.outage_logged:
-        _Cache.outage_logged = False
+    if _Cache.succeeded():
         logger.warning("rate limit: the cache is back; patient links are limited again")
     return Verdict(allowed=count <= limit, retry_after=retry_after)
 

@@ -410,7 +410,7 @@ def test_the_page_and_the_csv_work_while_the_cache_is_down(manager_client, setti
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    dashboard._CacheState.down_until = 0.0
+    dashboard._cache_outage.down_until = 0.0
     _intake(date(2026, 4, 2))
     page = manager_client.get(reverse("dashboards:manager_home"))
     assert page.status_code == 200
@@ -418,4 +418,4 @@ def test_the_page_and_the_csv_work_while_the_cache_is_down(manager_client, setti
     assert "new intakes" in page.content.decode()
     csv_response = manager_client.get(reverse("dashboards:manager_figures_csv"))
     assert csv_response.status_code == 200
-    dashboard._CacheState.down_until = 0.0
+    dashboard._cache_outage.down_until = 0.0
