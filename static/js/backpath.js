@@ -111,7 +111,9 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 
 // A table wider than its box scrolls sideways: make the scrolling box reachable with the
-// keyboard (WCAG 2.1.1) and name it after its section's heading. Again after a resize.
+// keyboard (WCAG 2.1.1) and name it after its section's heading. Again once the page has
+// fully loaded (its width may settle after DOMContentLoaded), after a resize and after
+// htmx swapped content in.
 function bpScrollableTables() {
   document.querySelectorAll(".table-responsive").forEach(function (box) {
     if (box.scrollWidth <= box.clientWidth || box.hasAttribute("tabindex")) { return; }
@@ -126,7 +128,9 @@ function bpScrollableTables() {
   });
 }
 document.addEventListener("DOMContentLoaded", bpScrollableTables);
+window.addEventListener("load", bpScrollableTables);
 window.addEventListener("resize", bpScrollableTables);
+document.addEventListener("htmx:afterSettle", bpScrollableTables);
 // The desk intake's emergency fast path: as soon as an answer that alone means
 // EMERGENCY is ticked (the form lists them, worked out from the triage rules), the
 // banner with "save now" shows; the intake is saved with the answers given.

@@ -57,6 +57,11 @@ class Tour:
             self.found.append(f"{self.page.url}: the top bar wraps ({bar['height']} px high)")
         shoot(self.page, f"home-{role}-desktop")
         self.page.set_viewport_size(PHONE)
+        # The page's resize handler (scrolling tables become focusable) runs with the
+        # next frames, as it does before a person could press a key: wait for them.
+        self.page.evaluate(
+            "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        )
         self.found.extend(violations(self.page))
         self.found.extend(f"{self.page.url} at 390 px: {el}" for el in overflowing(self.page))
         shoot(self.page, f"home-{role}-phone")
